@@ -1,0 +1,362 @@
+"""The one HTTP client for feeds and pages: deadlines, caps, redirects, retries, politeness.
+
+Every remote failure comes back as a `FetchResult` with a status and a reason from a fixed
+vocabulary; nothing here raises for a bad server. Configuration errors raise ValueError.
+
+    HttpClient.fetch(url)
+      -> checks the scheme           (http/https only)
+      -> waits for the host's slot   (per-host concurrency and minimum delay)
+      -> GuardedBackend.connect_tcp  (resolve, refuse blocked addresses, connect)
+      -> follows redirects by hand   (each hop checked again, loops and long chains stopped)
+      -> reads raw bytes, decodes    (BoundedDecoder: cap on decoded bytes)
+      -> retries temporary failures  (bounded, exponential backoff, Retry-After honoured)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from importlib.metadata import version
+from types import TracebackType
+from urllib.parse import urljoin
+
+import httpcore
+import httpx
+
+from connectors.decoding import BoundedDecoder, DecodeError, TooLarge
+from connectors.netguard import (
+    BlockedAddressError,
+    DeadlineExceeded,
+    DNSError,
+    GuardedBackend,
+    Resolver,
+    request_deadline,
+)
+from connectors.records import FetchResult, FetchStatus, Reason
+from connectors.urls import InvalidURL, check_url, host_of
+
+# A placeholder: operators set their own page or mailto: in config ([http] contact).
+DEFAULT_CONTACT = "https://parallax.example/bot"
+REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
+ACCEPT_ENCODING = "gzip, deflate, br"
+
+
+def default_user_agent(contact: str = DEFAULT_CONTACT) -> str:
+    """A User-Agent that names the project and where to reach whoever runs it."""
+    return f"Parallax/{version('parallax')} (+{contact})"
+
+
+@dataclass(frozen=True)
+class HttpConfig:
+    """How Parallax talks to the web; every default is also in config/parallax.toml."""
+
+    connect_timeout_s: float = 10.0
+    read_timeout_s: float = 20.0
+    total_timeout_s: float = 60.0  # one attempt, all redirect hops included
+    max_bytes: int = 10_000_000  # after decompression
+    max_redirects: int = 5
+    retries: int = 2  # extra attempts after a temporary failure
+    backoff_s: float = 1.0  # first retry delay; doubles each time, with jitter
+    max_retry_after_s: float = 120.0  # a longer Retry-After ends the fetch as rate_limited
+    per_host_concurrency: int = 2
+    per_host_delay_s: float = 0.5  # minimum gap between request starts to one host
+    user_agent: str = ""  # empty: "Parallax/<version> (+<contact>)"
+    contact: str = DEFAULT_CONTACT  # a page or mailto: where site owners can reach the operator
+    allow_private_network: bool = False
+    host_map: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in ("connect_timeout_s", "read_timeout_s", "total_timeout_s"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"http.{name} must be positive")
+        if self.max_bytes <= 0 or self.per_host_concurrency <= 0:
+            raise ValueError("http.max_bytes and http.per_host_concurrency must be positive")
+        if self.retries < 0 or self.max_redirects < 0 or self.per_host_delay_s < 0:
+            raise ValueError("http.retries, http.max_redirects and delays cannot be negative")
+
+
+def classify_status(code: int) -> tuple[FetchStatus, Reason]:
+    """Map an HTTP status code to Parallax's status and reason."""
+    if 200 <= code < 300:
+        return FetchStatus.OK, Reason.OK
+    if code == 304:
+        return FetchStatus.NOT_MODIFIED, Reason.NOT_MODIFIED
+    if code == 404:
+        return FetchStatus.SOFT, Reason.NOT_FOUND
+    if code == 410:
+        return FetchStatus.SOFT, Reason.GONE
+    if code == 429:
+        return FetchStatus.TEMPORARY, Reason.RATE_LIMITED
+    if code in (401, 403, 451):
+        return FetchStatus.HARD, Reason.FORBIDDEN
+    if 400 <= code < 500:
+        return FetchStatus.HARD, Reason.CLIENT_ERROR
+    if 500 <= code < 600:
+        return FetchStatus.TEMPORARY, Reason.SERVER_ERROR
+    return FetchStatus.HARD, Reason.UNEXPECTED_STATUS
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+class HostLimiter:
+    """Per-host politeness shared by every thread: a concurrency cap and a minimum gap."""
+
+    def __init__(self, concurrency: int, delay_s: float) -> None:
+        self._concurrency = concurrency
+        self._delay_s = delay_s
+        self._lock = threading.Lock()
+        self._slots: dict[str, threading.BoundedSemaphore] = {}
+        self._next_start: dict[str, float] = {}
+
+    @contextmanager
+    def slot(self, host: str) -> Iterator[float]:
+        """Hold one of the host's slots; yields the seconds spent waiting for it."""
+        began = time.monotonic()
+        with self._lock:
+            semaphore = self._slots.setdefault(host, threading.BoundedSemaphore(self._concurrency))
+        semaphore.acquire()
+        try:
+            with self._lock:
+                now = time.monotonic()
+                start = max(now, self._next_start.get(host, now))
+                self._next_start[host] = start + self._delay_s
+            if start > now:
+                time.sleep(start - now)
+            yield time.monotonic() - began
+        finally:
+            semaphore.release()
+
+
+class HttpClient:
+    """Fetches URLs under one HttpConfig; thread-safe, one per run."""
+
+    def __init__(self, config: HttpConfig | None = None, *, resolver: Resolver | None = None):
+        self.config = config or HttpConfig()
+        self._limiter = HostLimiter(self.config.per_host_concurrency, self.config.per_host_delay_s)
+        backend = GuardedBackend(
+            allow_private=self.config.allow_private_network,
+            resolver=resolver,
+            host_map=self.config.host_map,
+        )
+        transport = httpx.HTTPTransport(trust_env=False)
+        # httpx 0.28 takes no network backend, so the pool is rebuilt around the guarded one.
+        transport._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(trust_env=False),
+            max_connections=100,
+            max_keepalive_connections=20,
+            keepalive_expiry=5.0,
+            network_backend=backend,
+        )
+        self._client = httpx.Client(
+            transport=transport,
+            # trust_env=False: a proxy from the environment would bypass the address checks.
+            trust_env=False,
+            follow_redirects=False,
+            headers={
+                "User-Agent": self.config.user_agent or default_user_agent(self.config.contact),
+                "Accept-Encoding": ACCEPT_ENCODING,
+            },
+        )
+        self._timeout = httpx.Timeout(
+            connect=self.config.connect_timeout_s,
+            read=self.config.read_timeout_s,
+            write=self.config.read_timeout_s,
+            pool=self.config.connect_timeout_s,
+        )
+
+    def __enter__(self) -> HttpClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close pooled connections."""
+        self._client.close()
+
+    def fetch(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        accept: str = "*/*",
+    ) -> FetchResult:
+        """GET a URL, retrying temporary failures; never raises for a remote problem."""
+        began = time.monotonic()
+        fetched_at = datetime.now(UTC)
+        headers = {"Accept": accept}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        try:
+            check_url(url)
+        except InvalidURL as err:
+            return FetchResult(
+                url,
+                FetchStatus.HARD,
+                Reason(err.reason),
+                fetched_at,
+                final_url=url,
+                detail=str(err),
+            )
+        attempts = 0
+        while True:
+            attempts += 1
+            result = self._attempt(url, headers, fetched_at)
+            delay = self._retry_delay(result, attempts)
+            if delay is None:
+                break
+            time.sleep(delay)
+        return replace(result, attempts=attempts, elapsed_s=time.monotonic() - began)
+
+    def _retry_delay(self, result: FetchResult, attempts: int) -> float | None:
+        """Seconds to wait before the next attempt, or None to stop here."""
+        if result.status is not FetchStatus.TEMPORARY or attempts > self.config.retries:
+            return None
+        if result.retry_after_s is not None:
+            if result.retry_after_s > self.config.max_retry_after_s:
+                return None
+            return result.retry_after_s
+        backoff = self.config.backoff_s * 2 ** (attempts - 1)
+        return float(backoff * random.uniform(0.5, 1.5))  # noqa: S311 - jitter, not secrets
+
+    def _attempt(self, url: str, headers: dict[str, str], fetched_at: datetime) -> FetchResult:
+        """One attempt: follow redirects by hand, each hop through the guarded backend."""
+        deadline = time.monotonic() + self.config.total_timeout_s
+        current, seen = url, {url}
+
+        def failed(
+            status: FetchStatus, reason: Reason, detail: str = "", **kw: object
+        ) -> FetchResult:
+            return FetchResult(
+                url,
+                status,
+                reason,
+                fetched_at,
+                final_url=current,
+                detail=detail[:500],
+                **kw,  # type: ignore[arg-type]
+            )
+
+        for _hop in range(self.config.max_redirects + 1):
+            with self._limiter.slot(host_of(current)) as waited:
+                deadline += waited  # waiting our turn is politeness, not the server's slowness
+                token = request_deadline.set(deadline)
+                try:
+                    outcome = self._one_request(current, headers, url, fetched_at)
+                except DeadlineExceeded:
+                    return failed(FetchStatus.TEMPORARY, Reason.DEADLINE, "total deadline exceeded")
+                except httpx.TimeoutException as err:
+                    return failed(FetchStatus.TEMPORARY, Reason.TIMEOUT, type(err).__name__)
+                except BlockedAddressError as err:
+                    return failed(FetchStatus.HARD, Reason.BLOCKED_ADDRESS, str(err))
+                except DNSError as err:
+                    return failed(FetchStatus.TEMPORARY, Reason.DNS_ERROR, str(err))
+                except httpx.ConnectError as err:
+                    return failed(FetchStatus.TEMPORARY, Reason.CONNECT_ERROR, str(err))
+                except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as err:
+                    return failed(FetchStatus.TEMPORARY, Reason.PROTOCOL_ERROR, str(err))
+                except TooLarge:
+                    return failed(
+                        FetchStatus.HARD, Reason.TOO_LARGE, f"over {self.config.max_bytes} bytes"
+                    )
+                except DecodeError as err:
+                    return failed(FetchStatus.HARD, Reason.DECODE_ERROR, str(err))
+                except (
+                    httpx.InvalidURL,
+                    httpx.UnsupportedProtocol,
+                    httpx.LocalProtocolError,
+                ) as err:
+                    return failed(FetchStatus.HARD, Reason.BAD_URL, str(err))
+                finally:
+                    request_deadline.reset(token)
+            if isinstance(outcome, FetchResult):
+                return outcome
+            # A redirect: outcome is the Location header (None when missing).
+            if not outcome:
+                return failed(FetchStatus.HARD, Reason.REDIRECT_WITHOUT_LOCATION)
+            target = urljoin(current, outcome.strip())
+            try:
+                check_url(target)
+            except InvalidURL as err:
+                return failed(FetchStatus.HARD, Reason(err.reason), f"redirect to {target[:200]}")
+            if target in seen:
+                return failed(FetchStatus.HARD, Reason.REDIRECT_LOOP, f"back to {target[:200]}")
+            seen.add(target)
+            current = target
+        return failed(
+            FetchStatus.HARD, Reason.TOO_MANY_REDIRECTS, f"more than {self.config.max_redirects}"
+        )
+
+    def _one_request(
+        self, current: str, headers: dict[str, str], url: str, fetched_at: datetime
+    ) -> FetchResult | str | None:
+        """One HTTP exchange: a final FetchResult, or the Location of a redirect."""
+        with self._client.stream("GET", current, headers=headers, timeout=self._timeout) as resp:
+            code = resp.status_code
+            if code in REDIRECT_CODES:
+                location: str | None = resp.headers.get("location")
+                return location
+            status, reason = classify_status(code)
+            head = FetchResult(
+                url,
+                status,
+                reason,
+                fetched_at,
+                final_url=str(resp.url),
+                http_status=code,
+                etag=resp.headers.get("etag"),
+                last_modified=resp.headers.get("last-modified"),
+                content_type=resp.headers.get("content-type", ""),
+            )
+            if status is not FetchStatus.OK:
+                return replace(
+                    head, retry_after_s=parse_retry_after(resp.headers.get("retry-after"))
+                )
+            body = self._read_body(resp)
+            return replace(
+                head,
+                body=body,
+                body_size=len(body),
+                charset=resp.charset_encoding,
+                content_hash=hashlib.sha256(body).hexdigest(),
+            )
+
+    def _read_body(self, resp: httpx.Response) -> bytes:
+        """Read the raw body and decode it under the byte cap."""
+        encoding = resp.headers.get("content-encoding")
+        declared = resp.headers.get("content-length", "")
+        if not encoding and declared.isdigit() and int(declared) > self.config.max_bytes:
+            raise TooLarge
+        decoder = BoundedDecoder(encoding, self.config.max_bytes)
+        parts = [decoder.feed(raw) for raw in resp.iter_raw()]
+        parts.append(decoder.flush())
+        return b"".join(parts)

@@ -1,0 +1,200 @@
+"""Where a connection may go: resolve once, check every address, connect to the checked one.
+
+All of Parallax's HTTP goes through `GuardedBackend`, an httpcore network backend. Checking
+the address at connect time (not the URL beforehand) covers every redirect hop and defeats DNS
+rebinding, because the socket goes to the very address that was checked.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import ipaddress
+import socket
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import httpcore
+
+# Cloud metadata endpoints: refused even when private networks are allowed.
+METADATA_ADDRESSES = frozenset(
+    ipaddress.ip_address(a) for a in ("169.254.169.254", "169.254.170.2", "fd00:ec2::254")
+)
+
+Resolver = Callable[[str, int], list[str]]
+"""Turns (host, port) into IP address strings; raises socket.gaierror when the name is unknown."""
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+# The deadline of the request in flight on this thread (time.monotonic() value), so a server
+# that drips one byte at a time cannot outlive it: every socket read and write checks it.
+request_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "request_deadline", default=None
+)
+
+
+class BlockedAddressError(Exception):
+    """A connection to an address the policy refuses (loopback, private, link-local, ...)."""
+
+
+class DNSError(Exception):
+    """A host name that does not resolve."""
+
+
+class DeadlineExceeded(httpcore.ReadTimeout):
+    """The request's total deadline passed while reading or writing."""
+
+
+def system_resolver(host: str, port: int) -> list[str]:
+    """Resolve with the operating system's resolver."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in infos]
+
+
+def _unmapped(address: IPAddress) -> IPAddress:
+    """The IPv4 address inside an IPv4-mapped IPv6 address, or the address itself."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def address_refusal(address: str, *, allow_private: bool) -> str | None:
+    """Why a connection to this IP address is refused, or None when it is allowed."""
+    try:
+        ip = _unmapped(ipaddress.ip_address(address.split("%", 1)[0]))
+    except ValueError:
+        return f"not an IP address: {address!r}"
+    if ip in METADATA_ADDRESSES:
+        return f"{ip} is a cloud metadata address"
+    if ip.is_unspecified or ip.is_multicast:
+        return f"{ip} is not a unicast address"
+    if ip.is_link_local:
+        return f"{ip} is link-local"
+    if ip.is_global:
+        return None
+    if allow_private and (ip.is_loopback or ip.is_private):
+        return None
+    kind = "loopback" if ip.is_loopback else "private or reserved"
+    return f"{ip} is {kind} (allow it with --allow-private-network)"
+
+
+def _split_target(target: str, default_port: int) -> tuple[str, int]:
+    """Parse a host-map target: 'ip', 'ip:port' or '[v6]:port'."""
+    if target.startswith("["):
+        host, _, rest = target[1:].partition("]")
+        return host, int(rest.lstrip(":") or default_port)
+    if target.count(":") == 1:
+        host, port = target.split(":")
+        return host, int(port)
+    return target, default_port
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A network stream whose reads and writes stop at the request's total deadline."""
+
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    @staticmethod
+    def _budget(timeout: float | None) -> float | None:
+        deadline = request_deadline.get()
+        if deadline is None:
+            return timeout
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise DeadlineExceeded("total deadline exceeded")
+        return remaining if timeout is None else min(timeout, remaining)
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, self._budget(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, self._budget(timeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self,
+        ssl_context: Any,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        inner = self._inner.start_tls(ssl_context, server_hostname, self._budget(timeout))
+        return _DeadlineStream(inner)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class GuardedBackend(httpcore.NetworkBackend):
+    """An httpcore backend that resolves, checks and connects, in that order."""
+
+    def __init__(
+        self,
+        *,
+        allow_private: bool = False,
+        resolver: Resolver | None = None,
+        host_map: Mapping[str, str] | None = None,
+    ) -> None:
+        self.allow_private = allow_private
+        self.resolver = resolver or system_resolver
+        # host -> "ip[:port]": reach a named host at a chosen address, keeping the URL, the
+        # Host header and TLS server name as they are (the offline demo serves .example hosts).
+        self.host_map = {k.lower(): v for k, v in (host_map or {}).items()}
+        self._inner = httpcore.SyncBackend()
+
+    def _targets(self, host: str, port: int) -> list[tuple[str, int]]:
+        mapped = self.host_map.get(host.lower().rstrip("."))
+        if mapped is not None:
+            return [_split_target(mapped, port)]
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            pass
+        else:
+            return [(host, port)]
+        try:
+            return [(address, port) for address in self.resolver(host, port)]
+        except (socket.gaierror, UnicodeError) as err:
+            raise DNSError(f"cannot resolve {host}: {err}") from err
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        targets = self._targets(host, port)
+        refusals = [address_refusal(a, allow_private=self.allow_private) for a, _ in targets]
+        allowed = [t for t, refusal in zip(targets, refusals, strict=True) if refusal is None]
+        if not allowed:
+            raise BlockedAddressError(f"{host}: " + "; ".join(r for r in refusals if r))
+        last_error: Exception | None = None
+        for address, target_port in allowed:
+            try:
+                stream = self._inner.connect_tcp(
+                    address,
+                    target_port,
+                    timeout=_DeadlineStream._budget(timeout),
+                    local_address=local_address,
+                    socket_options=socket_options,
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as err:
+                last_error = err
+                continue
+            return _DeadlineStream(stream)
+        raise last_error or httpcore.ConnectError(f"cannot connect to {host}")
+
+    def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        raise BlockedAddressError("unix sockets are not used by Parallax")
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)

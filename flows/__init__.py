@@ -1,0 +1,1 @@
+"""The application: Prefect flows and thin tasks, settings, and the `parallax` CLI."""

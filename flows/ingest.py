@@ -1,0 +1,217 @@
+"""The `ingest` flow: feeds to stored article text. Tasks fetch and parse; the flow writes.
+
+load sources ─▶ Store.upsert_outlets ─▶ poll-feed (one task per due feed, concurrent)
+  ─▶ Store.record_feed_polls ─▶ Store.pending_articles
+  ─▶ fetch-articles (one task per batch, concurrent; per-host limits in the HTTP client)
+  ─▶ Store.record_article_fetches as each batch completes ─▶ verdict, summary, runs row
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from itertools import zip_longest
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.futures import as_completed
+from prefect.runtime import flow_run
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from connectors.articles import fetch_article
+from connectors.feeds import poll_feed
+from connectors.http import HttpClient, HttpConfig
+from connectors.records import ArticleFetch, FeedPoll, FeedState, FetchStatus, PendingArticle
+from connectors.urls import host_of
+from flows import progress
+from flows.settings import Settings, load_settings
+from flows.sources import load_sources
+from storage import Store
+
+# One HTTP client per process and configuration, so per-host limits hold across task threads
+# (and each Dask worker builds its own instead of receiving a pickled one).
+_clients: dict[str, HttpClient] = {}
+
+
+def http_client(config: HttpConfig) -> HttpClient:
+    """The process's shared client for this configuration."""
+    key = repr(config)
+    client = _clients.get(key)
+    if client is None:
+        client = _clients[key] = HttpClient(config)
+    return client
+
+
+def close_http_clients() -> None:
+    """Close every shared client (end of a run)."""
+    while _clients:
+        _clients.popitem()[1].close()
+
+
+@task(name="poll-feed", cache_policy=NO_CACHE, task_run_name="poll-feed {state.url}")
+def poll_feed_task(state: FeedState, settings: Settings) -> FeedPoll:
+    """Fetch and parse one feed."""
+    return poll_feed(
+        http_client(settings.http),
+        state,
+        max_entries=settings.ingest.max_entries_per_feed,
+        backoff_step=settings.ingest.backoff_step,
+        backoff_cap=settings.ingest.backoff_cap,
+    )
+
+
+@task(name="fetch-articles", cache_policy=NO_CACHE)
+def fetch_articles_task(jobs: list[PendingArticle], settings: Settings) -> list[ArticleFetch]:
+    """Download and extract a batch of articles."""
+    client = http_client(settings.http)
+    return [fetch_article(client, job) for job in jobs]
+
+
+class IngestFailed(Exception):
+    """The run ended Failed (too many feeds failed); carries the run's summary."""
+
+    def __init__(self, summary: IngestSummary) -> None:
+        super().__init__(summary.message)
+        self.summary = summary
+
+
+@dataclass
+class IngestSummary:
+    """What an ingest run did, for the CLI, the runs table and tests."""
+
+    run_id: str
+    status: str = "completed"
+    message: str = ""
+    outlets: int = 0
+    feeds: int = 0
+    feeds_polled: int = 0
+    feeds_not_due: int = 0
+    feed_status: dict[str, int] = field(default_factory=dict)
+    entries_seen: int = 0
+    entries_new: int = 0
+    entries_skipped: dict[str, int] = field(default_factory=dict)
+    articles_pending: int = 0
+    articles_stored: int = 0
+    article_status: dict[str, int] = field(default_factory=dict)
+    failures: dict[str, dict[str, int]] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def interleave_hosts(jobs: list[PendingArticle]) -> list[PendingArticle]:
+    """Order jobs round-robin by host, so concurrent batches spread over sites."""
+    by_host: dict[str, list[PendingArticle]] = {}
+    for job in jobs:
+        by_host.setdefault(host_of(job.link), []).append(job)
+    rounds = zip_longest(*by_host.values())
+    return [job for round_ in rounds for job in round_ if job is not None]
+
+
+def batches(jobs: list[PendingArticle], size: int) -> list[list[PendingArticle]]:
+    """Split jobs into batches of at most `size`."""
+    return [jobs[i : i + size] for i in range(0, len(jobs), size)]
+
+
+def _feed_verdict(summary: IngestSummary, polls: list[FeedPoll], max_share: float) -> None:
+    failed = [p for p in polls if p.status not in (FetchStatus.OK, FetchStatus.NOT_MODIFIED)]
+    if polls and len(failed) / len(polls) > max_share:
+        reasons = Counter(str(p.reason) for p in failed).most_common(3)
+        listed = ", ".join(f"{reason} {count}" for reason, count in reasons)
+        summary.status = "failed"
+        summary.message = (
+            f"{len(failed)} of {len(polls)} feeds failed ({listed}); "
+            f"more than the allowed share of {max_share:.0%}"
+        )
+
+
+def run_ingest(sources: Path, settings: Settings, *, run_id: str) -> IngestSummary:
+    """The body of the ingest flow (call it inside a flow: it submits tasks)."""
+    logger = get_run_logger()
+    began = time.perf_counter()
+    outlets = load_sources(sources)
+    summary = IngestSummary(run_id=run_id, outlets=len(outlets))
+    timings: defaultdict[str, float] = defaultdict(float)
+    with Store(settings.storage.db, lock_timeout_s=settings.storage.lock_timeout_s) as store:
+        store.start_run(run_id, "ingest", {"sources": str(sources), "db": settings.storage.db})
+        store.upsert_outlets(outlets)
+        states = store.feed_states(url for outlet in outlets for url in outlet.feeds)
+        now = datetime.now(UTC)
+        due = [s for s in states if s.next_due_at is None or s.next_due_at <= now]
+        summary.feeds, summary.feeds_polled = len(states), len(due)
+        summary.feeds_not_due = len(states) - len(due)
+
+        stage = time.perf_counter()
+        progress.begin("feeds", len(due))
+        polls = []
+        for poll_future in as_completed([poll_feed_task.submit(s, settings) for s in due]):
+            polls.append(poll_future.result())
+            progress.advance("feeds")
+        timings["feeds"] = time.perf_counter() - stage
+        stage = time.perf_counter()
+        summary.entries_new = store.record_feed_polls(polls, run_id)
+        timings["store"] += time.perf_counter() - stage
+        timings["download"] += sum(p.fetch.elapsed_s for p in polls)
+        summary.feed_status = dict(Counter(str(p.status) for p in polls))
+        summary.entries_seen = sum(len(p.parse.entries) for p in polls if p.parse)
+        skipped: Counter[str] = Counter()
+        for poll in polls:
+            if poll.parse:
+                skipped.update(poll.parse.skipped)
+        summary.entries_skipped = dict(skipped)
+        logger.info("feeds: %s polled, %s new entries", len(polls), summary.entries_new)
+
+        pending = interleave_hosts(store.pending_articles(settings.ingest.max_article_attempts))
+        summary.articles_pending = len(pending)
+        stage = time.perf_counter()
+        progress.begin("articles", len(pending))
+        article_status: Counter[str] = Counter()
+        futures = [
+            fetch_articles_task.submit(batch, settings)
+            for batch in batches(pending, settings.ingest.article_batch_size)
+        ]
+        for batch_future in as_completed(futures):
+            fetched = batch_future.result()
+            write = time.perf_counter()
+            summary.articles_stored += store.record_article_fetches(fetched, run_id)
+            timings["store"] += time.perf_counter() - write
+            timings["download"] += sum(f.fetch.elapsed_s for f in fetched)
+            timings["extract"] += sum(f.extract_s for f in fetched)
+            article_status.update(str(f.status) for f in fetched)
+            progress.advance("articles", len(fetched))
+        timings["articles"] = time.perf_counter() - stage
+        summary.article_status = dict(article_status)
+        logger.info("articles: %s pending, %s stored", len(pending), summary.articles_stored)
+
+        _feed_verdict(summary, polls, settings.ingest.max_feed_failure_share)
+        summary.failures = store.failures_by_reason(run_id)
+        timings["total"] = time.perf_counter() - began
+        summary.seconds = {k: round(v, 3) for k, v in timings.items()}
+        store.finish_run(run_id, summary.status, summary.as_dict(), summary.message)
+    close_http_clients()
+    if summary.status == "failed":
+        raise IngestFailed(summary)
+    return summary
+
+
+@flow(
+    name="ingest",
+    task_runner=ThreadPoolTaskRunner(max_workers=8),  # type: ignore[arg-type]
+    validate_parameters=False,
+)
+def ingest(
+    sources: str,
+    db: str | None = None,
+    config: str | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> IngestSummary:
+    """Read every feed of a sources file and store new entries and article text in DuckDB."""
+    settings = load_settings(config, {**(overrides or {}), **({"storage.db": db} if db else {})})
+    run_id = str(flow_run.id or uuid.uuid4())
+    return run_ingest(Path(sources), settings, run_id=run_id)
