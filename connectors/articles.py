@@ -14,6 +14,7 @@ from lxml.html import HtmlElement
 from trafilatura.settings import Document
 
 from connectors.http import HttpClient
+from connectors.pagedates import find_published_time
 from connectors.records import (
     Article,
     ArticleFetch,
@@ -93,7 +94,9 @@ def extract_page(html: bytes, url: str, *, charset: str | None = None) -> Extrac
     if tree is None:
         raise NoText("not an HTML document")
     language = _page_language(tree)
-    tomorrow = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%d")
+    tomorrow = datetime.now(UTC) + timedelta(days=1)
+    # Read before trafilatura, which prunes the tree in place.
+    published = find_published_time(tree, latest=tomorrow)
     doc = trafilatura.bare_extraction(
         tree,
         url=url,
@@ -106,12 +109,12 @@ def extract_page(html: bytes, url: str, *, charset: str | None = None) -> Extrac
             "original_date": True,
             "extensive_search": False,
             "outputformat": _DATE_FORMAT,
-            "max_date": tomorrow,
+            "max_date": tomorrow.strftime("%Y-%m-%d"),
         },
     )
     if not isinstance(doc, Document) or not doc.text or not doc.text.strip():
         raise NoText("no main text found")
-    date, has_time = _parse_page_date(doc.date)
+    date, has_time = (published, True) if published else _parse_page_date(doc.date)
     return ExtractedPage(
         text=clean_text(doc.text),
         title=one_line(doc.title) or None,

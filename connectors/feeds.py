@@ -100,8 +100,10 @@ def parse_feed(
                 guid=one_line(raw.get("id"), 2048) or None,
                 summary=markup_to_text(summary)[:5000],
                 author=one_line(markup_to_text(raw.get("author")), 300) or None,
-                published_at=_to_datetime(raw.get("published_parsed")),
-                updated_at=_to_datetime(raw.get("updated_parsed")),
+                # dict.get: feedparser's own get() maps a missing "updated" to "published",
+                # with a DeprecationWarning, and the two must stay apart here.
+                published_at=_to_datetime(dict.get(raw, "published_parsed")),
+                updated_at=_to_datetime(dict.get(raw, "updated_parsed")),
             )
         )
     return FeedParse(

@@ -275,6 +275,9 @@ class HttpClient:
                 except DeadlineExceeded:
                     return failed(FetchStatus.TEMPORARY, Reason.DEADLINE, "total deadline exceeded")
                 except httpx.TimeoutException as err:
+                    # Reads are clamped to the deadline, so a timeout past it is the deadline's.
+                    if time.monotonic() >= deadline:
+                        return failed(FetchStatus.TEMPORARY, Reason.DEADLINE, "total deadline")
                     return failed(FetchStatus.TEMPORARY, Reason.TIMEOUT, type(err).__name__)
                 except BlockedAddressError as err:
                     return failed(FetchStatus.HARD, Reason.BLOCKED_ADDRESS, str(err))

@@ -7,9 +7,11 @@ summary and exit status 1; never a traceback.
 
 from __future__ import annotations
 
+import atexit
 import csv
 import io
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -392,6 +394,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("parallax: interrupted", err=True)
         return 130
+    except Exception as err:  # noqa: BLE001 - a bug: one line, and the traceback with --verbose
+        if "-v" in (argv or sys.argv) or "--verbose" in (argv or sys.argv):
+            raise
+        click.echo(f"parallax: internal error: {type(err).__name__}: {err} (rerun with --verbose "
+                   "for the traceback)", err=True)
+        return 70
     return 0
 
 
@@ -400,5 +408,14 @@ if __name__ == "__main__":
 
 
 def console_main() -> None:
-    """The console script: exit with main()'s status."""
-    sys.exit(main())
+    """The console script: exit with main()'s status.
+
+    Exit handlers run (Prefect drains its logs and stops its temporary server), then the
+    process ends without interpreter teardown, where DuckDB's bindings print spurious
+    "nanobind: leaked instance" lines after a flow has used the database.
+    """
+    code = main()
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -128,13 +128,14 @@ SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 def current_version(con: duckdb.DuckDBPyConnection) -> int:
     """The highest migration applied to this database (0 for a new one)."""
+    # fetchall, not fetchone: DuckDB refuses further work on a connection with unread rows.
     exists = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
-    ).fetchone()
-    if not exists or not exists[0]:
+    ).fetchall()
+    if not exists[0][0]:
         return 0
-    row = con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
-    return int(row[0]) if row else 0
+    rows = con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchall()
+    return int(rows[0][0])
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:

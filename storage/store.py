@@ -423,7 +423,7 @@ class Store:
             return 0
         unique = {(r["feed_url"], r["url"]): r for r in rows}
         con.register("entry_batch", _table(list(unique.values()), ENTRY_SCHEMA))
-        before = con.execute("SELECT count(*) FROM entries").fetchone()
+        before = con.execute("SELECT count(*) FROM entries").fetchall()[0][0]
         con.execute(
             """
             INSERT INTO entries
@@ -436,9 +436,9 @@ class Store:
                 updated_at = excluded.updated_at, last_seen_at = excluded.last_seen_at
             """
         )
-        after = con.execute("SELECT count(*) FROM entries").fetchone()
+        after = con.execute("SELECT count(*) FROM entries").fetchall()[0][0]
         con.unregister("entry_batch")
-        return int(after[0]) - int(before[0]) if before and after else 0
+        return int(after) - int(before)
 
     # -- articles -----------------------------------------------------------------------------
 
@@ -559,12 +559,12 @@ class Store:
 
     def counts(self) -> TableCounts:
         """Row counts of the ingest tables."""
-        row = self._con.execute(
+        rows = self._con.execute(
             """SELECT (SELECT count(*) FROM outlets), (SELECT count(*) FROM feeds),
                       (SELECT count(*) FROM fetches), (SELECT count(*) FROM entries),
                       (SELECT count(*) FROM articles)"""
-        ).fetchone()
-        return TableCounts(*map(int, row or (0, 0, 0, 0, 0)))
+        ).fetchall()
+        return TableCounts(*map(int, rows[0]))
 
     def failures_by_reason(self, run_id: str) -> dict[str, dict[str, int]]:
         """Per kind (feed, article), the count of failed fetches of a run by reason."""

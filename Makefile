@@ -1,0 +1,46 @@
+# One command to set up and run the demo, one to set up and run every check (CI runs `make test`).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+
+.PHONY: demo test check lint typecheck pytest corpus constraints bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)  ## serve the bundled offline site on loopback and ingest it into demo.duckdb
+	$(BIN)/parallax demo
+
+test: lint typecheck corpus pytest  ## everything CI runs
+
+check: test
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+corpus: $(STAMP)  ## the committed demo site matches its stories
+	$(BIN)/python scripts/build_demo_site.py --check
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/ingest_throughput.py
+
+constraints: $(STAMP)
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^parallax' > constraints.tmp
+	{ head -2 constraints.txt; cat constraints.tmp; } > constraints.new && rm constraints.tmp
+	mv constraints.new constraints.txt
+
+clean:
+	rm -rf $(VENV) demo.duckdb .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,77 @@
+"""Settings: defaults, the shipped file, a user file, the environment and flags."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from flows.errors import ConfigError
+from flows.settings import DEFAULTS_FILE, Settings, load_settings, read_toml
+
+
+def test_the_shipped_file_states_exactly_the_code_defaults() -> None:
+    shipped = read_toml(DEFAULTS_FILE)
+    defaults = Settings()
+    documented = {(s, k) for s, table in shipped.items() for k in table}
+    declared = {
+        (section, f.name)
+        for section in ("storage", "http", "ingest")
+        for f in dataclasses.fields(getattr(defaults, section))
+    }
+    assert documented == declared
+    for section, table in shipped.items():
+        for key, value in table.items():
+            assert getattr(getattr(defaults, section), key) == value, f"{section}.{key}"
+
+
+def test_precedence_is_file_then_environment_then_flags(tmp_path: Path) -> None:
+    user = tmp_path / "mine.toml"
+    user.write_text("[http]\nretries = 5\nmax_bytes = 123\n[ingest]\nworkers = 3\n")
+    settings = load_settings(
+        user,
+        overrides={"ingest.workers": 4},
+        environ={"PARALLAX_HTTP_MAX_BYTES": "456", "PARALLAX_INGEST_WORKERS": "2"},
+    )
+    assert settings.http.retries == 5  # from the file
+    assert settings.http.max_bytes == 456  # the environment beats the file
+    assert settings.ingest.workers == 4  # flags beat both
+    assert settings.http.connect_timeout_s == Settings().http.connect_timeout_s  # untouched
+
+
+def test_parallax_config_names_the_file(tmp_path: Path) -> None:
+    user = tmp_path / "mine.toml"
+    user.write_text('[storage]\ndb = "elsewhere.duckdb"\n')
+    assert load_settings(environ={"PARALLAX_CONFIG": str(user)}).storage.db == "elsewhere.duckdb"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("[http]\nretries = 'many'\n", "http.retries .* must be int"),
+        ("[http]\nmax_byte = 1\n", "unknown setting 'http.max_byte'"),
+        ("[nope]\nx = 1\n", "unknown setting 'nope.x'"),
+        ("[http]\nmax_bytes = -5\n", "must be positive"),
+        ("[http\n", "not valid TOML"),
+        ("http = 3\n", r"\[http\] must be a table"),
+    ],
+)
+def test_bad_settings_files_get_one_clear_line(tmp_path: Path, content: str, message: str) -> None:
+    user = tmp_path / "bad.toml"
+    user.write_text(content)
+    with pytest.raises(ConfigError, match=message) as caught:
+        load_settings(user, environ={})
+    assert "\n" not in str(caught.value)
+
+
+def test_a_missing_settings_file_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no such file"):
+        load_settings(tmp_path / "absent.toml", environ={})
+
+
+def test_booleans_from_the_environment() -> None:
+    env = {"PARALLAX_HTTP_ALLOW_PRIVATE_NETWORK": "yes"}
+    assert load_settings(environ=env).http.allow_private_network is True
+    with pytest.raises(ConfigError):
+        load_settings(environ={"PARALLAX_HTTP_ALLOW_PRIVATE_NETWORK": "maybe"})
