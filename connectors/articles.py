@@ -29,6 +29,9 @@ from connectors.urls import InvalidURL, check_url
 
 _LANG = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
 _DATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
+# Below this, what the extractor found is a menu or a caption, not a story; the shortest real
+# news briefs run to 40 words and more.
+MIN_WORDS = 20
 
 
 class NoText(Exception):
@@ -114,6 +117,8 @@ def extract_page(html: bytes, url: str, *, charset: str | None = None) -> Extrac
     )
     if not isinstance(doc, Document) or not doc.text or not doc.text.strip():
         raise NoText("no main text found")
+    if len(doc.text.split()) < MIN_WORDS:
+        raise NoText(f"only {len(doc.text.split())} words of text found")
     date, has_time = (published, True) if published else _parse_page_date(doc.date)
     return ExtractedPage(
         text=clean_text(doc.text),

@@ -23,7 +23,7 @@ import click
 from flows import runtime
 from flows.errors import ConfigError, UserInputError
 from flows.settings import Settings, load_settings
-from storage.errors import StorageError
+from storage.errors import QueryError, StorageError
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEMO_DB = "demo.duckdb"
@@ -295,7 +295,7 @@ def _render(columns: list[str], rows: list[tuple[Any, ...]], fmt: str) -> str:
         )
     if fmt == "csv":
         buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(columns)
         writer.writerows(rows)
         return buffer.getvalue().rstrip("\n")
@@ -385,6 +385,9 @@ def main(argv: list[str] | None = None) -> int:
     except UserInputError as err:
         click.echo(f"parallax: error: {err}", err=True)
         return 2
+    except QueryError as err:
+        click.echo(f"parallax: error in SQL: {err}", err=True)
+        return 2
     except StorageError as err:
         click.echo(f"parallax: error: {err}", err=True)
         return 1
@@ -394,11 +397,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("parallax: interrupted", err=True)
         return 130
-    except Exception as err:  # noqa: BLE001 - a bug: one line, and the traceback with --verbose
+    except Exception as err:
         if "-v" in (argv or sys.argv) or "--verbose" in (argv or sys.argv):
             raise
-        click.echo(f"parallax: internal error: {type(err).__name__}: {err} (rerun with --verbose "
-                   "for the traceback)", err=True)
+        click.echo(
+            f"parallax: internal error: {type(err).__name__}: {err} (rerun with --verbose "
+            "for the traceback)",
+            err=True,
+        )
         return 70
     return 0
 

@@ -21,6 +21,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 from prefect.runtime import flow_run
+from prefect.states import Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from connectors.articles import fetch_article
@@ -195,8 +196,6 @@ def run_ingest(sources: Path, settings: Settings, *, run_id: str) -> IngestSumma
         summary.seconds = {k: round(v, 3) for k, v in timings.items()}
         store.finish_run(run_id, summary.status, summary.as_dict(), summary.message)
     close_http_clients()
-    if summary.status == "failed":
-        raise IngestFailed(summary)
     return summary
 
 
@@ -214,4 +213,8 @@ def ingest(
     """Read every feed of a sources file and store new entries and article text in DuckDB."""
     settings = load_settings(config, {**(overrides or {}), **({"storage.db": db} if db else {})})
     run_id = str(flow_run.id or uuid.uuid4())
-    return run_ingest(Path(sources), settings, run_id=run_id)
+    summary = run_ingest(Path(sources), settings, run_id=run_id)
+    if summary.status == "failed":
+        # A Failed state, not a raised exception: the verdict is data, with no traceback to log.
+        return Failed(message=summary.message, data=IngestFailed(summary))  # type: ignore[return-value]
+    return summary

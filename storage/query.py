@@ -25,9 +25,14 @@ class QueryResult:
 
 
 def run_query(
-    path: str | Path, sql: str, *, lock_timeout_s: float = 30.0, limit: int | None = None
+    path: str | Path,
+    sql: str,
+    *,
+    params: list[Any] | None = None,
+    lock_timeout_s: float = 30.0,
+    limit: int | None = None,
 ) -> QueryResult:
-    """Run one read-only SQL statement and return its result."""
+    """Run read-only SQL (with ? parameters, if given) and return the last statement's result."""
     con = connect(
         Path(path),
         read_only=True,
@@ -37,7 +42,7 @@ def run_query(
     )
     try:
         try:
-            cursor = con.execute(sql)
+            cursor = con.execute(sql, params)
             if not cursor.description:
                 return QueryResult([], [])
             columns = [str(column[0]) for column in cursor.description]

@@ -36,7 +36,7 @@ def client(**overrides: object) -> HttpClient:
 
 
 def test_ok_body_is_decoded_and_hashed(server: TestServer) -> None:
-    page = "<html><body>Blinken und Lawrow</body></html>".encode()
+    page = b"<html><body>Blinken und Lawrow</body></html>"
     server.route(
         "/page",
         Reply(
