@@ -227,15 +227,19 @@ class HttpClient:
                 final_url=url,
                 detail=str(err),
             )
-        attempts = 0
+        attempts, waited = 0, 0.0
         while True:
             attempts += 1
             result = self._attempt(url, headers, fetched_at)
+            waited += result.waited_s
             delay = self._retry_delay(result, attempts)
             if delay is None:
                 break
             time.sleep(delay)
-        return replace(result, attempts=attempts, elapsed_s=time.monotonic() - began)
+            waited += delay
+        return replace(
+            result, attempts=attempts, elapsed_s=time.monotonic() - began, waited_s=waited
+        )
 
     def _retry_delay(self, result: FetchResult, attempts: int) -> float | None:
         """Seconds to wait before the next attempt, or None to stop here."""
@@ -251,11 +255,9 @@ class HttpClient:
     def _attempt(self, url: str, headers: dict[str, str], fetched_at: datetime) -> FetchResult:
         """One attempt: follow redirects by hand, each hop through the guarded backend."""
         deadline = time.monotonic() + self.config.total_timeout_s
-        current, seen = url, {url}
+        current, seen, waited_total = url, {url}, 0.0
 
-        def failed(
-            status: FetchStatus, reason: Reason, detail: str = "", **kw: object
-        ) -> FetchResult:
+        def failed(status: FetchStatus, reason: Reason, detail: str = "") -> FetchResult:
             return FetchResult(
                 url,
                 status,
@@ -263,12 +265,13 @@ class HttpClient:
                 fetched_at,
                 final_url=current,
                 detail=detail[:500],
-                **kw,  # type: ignore[arg-type]
+                waited_s=waited_total,
             )
 
         for _hop in range(self.config.max_redirects + 1):
             with self._limiter.slot(host_of(current)) as waited:
                 deadline += waited  # waiting our turn is politeness, not the server's slowness
+                waited_total += waited
                 token = request_deadline.set(deadline)
                 try:
                     outcome = self._one_request(current, headers, url, fetched_at)
@@ -302,7 +305,7 @@ class HttpClient:
                 finally:
                     request_deadline.reset(token)
             if isinstance(outcome, FetchResult):
-                return outcome
+                return replace(outcome, waited_s=waited_total)
             # A redirect: outcome is the Location header (None when missing).
             if not outcome:
                 return failed(FetchStatus.HARD, Reason.REDIRECT_WITHOUT_LOCATION)

@@ -171,7 +171,8 @@ class GuardedBackend(httpcore.NetworkBackend):
         refusals = [address_refusal(a, allow_private=self.allow_private) for a, _ in targets]
         allowed = [t for t, refusal in zip(targets, refusals, strict=True) if refusal is None]
         if not allowed:
-            raise BlockedAddressError(f"{host}: " + "; ".join(r for r in refusals if r))
+            reasons = "; ".join(r for r in refusals if r)
+            raise BlockedAddressError(reasons if host in reasons else f"{host}: {reasons}")
         last_error: Exception | None = None
         for address, target_port in allowed:
             try:

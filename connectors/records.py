@@ -72,6 +72,7 @@ class FetchResult:
     detail: str = ""
 
     body_size: int = 0  # bytes of the decoded body, kept when the body itself is dropped
+    waited_s: float = 0.0  # of elapsed_s, time spent on politeness and retry delays
 
     @property
     def ok(self) -> bool:

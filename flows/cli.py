@@ -24,6 +24,7 @@ from flows import runtime
 from flows.errors import ConfigError, UserInputError
 from flows.settings import Settings, load_settings
 from storage.errors import QueryError, StorageError
+from storage.query import QueryResult
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEMO_DB = "demo.duckdb"
@@ -58,7 +59,8 @@ def _parse_resolve(values: tuple[str, ...]) -> dict[str, str]:
     "config",
     type=click.Path(dir_okay=False),
     envvar="PARALLAX_CONFIG",
-    help="Settings file (TOML) overriding config/parallax.toml; also PARALLAX_CONFIG.",
+    help="Settings file (TOML); its keys override the defaults listed in config/parallax.toml. "
+    "Also PARALLAX_CONFIG.",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Show Prefect's and Parallax's logs.")
 @click.version_option(package_name="parallax")
@@ -157,16 +159,12 @@ def _print_ingest_summary(summary: Any, db: str, elapsed: float) -> None:
 def _run_ingest(
     ctx: click.Context, sources: str, settings: Settings, overrides: dict[str, Any]
 ) -> None:
-    from prefect.task_runners import ThreadPoolTaskRunner
-
-    from flows.ingest import IngestFailed, ingest
+    from flows.ingest import IngestFailed, ingest_sources
 
     began = time.perf_counter()
-    runner = ThreadPoolTaskRunner(max_workers=settings.ingest.workers)  # type: ignore[var-annotated]
-    flow = ingest.with_options(task_runner=runner)  # type: ignore[arg-type]
     try:
         with _progress_bar():
-            summary = flow(sources=sources, config=ctx.obj.get("config"), overrides=overrides)
+            summary = ingest_sources(sources, config=ctx.obj.get("config"), overrides=overrides)
     except IngestFailed as err:
         _print_ingest_summary(err.summary, settings.storage.db, time.perf_counter() - began)
         raise Failure(f"run failed: {err.summary.message}") from err
@@ -234,7 +232,10 @@ def ingest(
     resolve: tuple[str, ...],
     workers: int | None,
 ) -> None:
-    """Fetch every feed of a sources file and store entries and article text."""
+    """Fetch the feeds of a sources file and store entries and article text.
+
+    Feeds that are backing off after failures wait until they are due again.
+    """
     from flows.sources import load_sources
 
     overrides = _overrides(db, allow_private_network, resolve, workers)
@@ -262,9 +263,7 @@ def demo(ctx: click.Context, db: str, serve: bool, workers: int | None) -> None:
         if serve:
             click.echo(f"Demo site on 127.0.0.1:{site.port}; for example:")
             host = site.hosts[0]
-            click.echo(
-                f"  curl --resolve {host}:80:127.0.0.1 -H 'Host: {host}' http://127.0.0.1:{site.port}/"
-            )
+            click.echo(f"  curl -H 'Host: {host}' http://127.0.0.1:{site.port}/")
             click.echo(
                 f"  parallax ingest --sources {DEMO_SOURCES} --allow-private-network "
                 + " ".join(f"--resolve {h}=127.0.0.1:{site.port}" for h in site.hosts[:2])
@@ -285,14 +284,19 @@ def demo(ctx: click.Context, db: str, serve: bool, workers: int | None) -> None:
     click.echo(f'Try: parallax sql "{example}" --db {db}')
 
 
-def _render(columns: list[str], rows: list[tuple[Any, ...]], fmt: str) -> str:
+def _render(result: QueryResult, fmt: str) -> str:
+    """A query result as an aligned table, CSV, or JSON (JSON columns nested, not quoted)."""
+    columns, rows = result.columns, result.rows
     if fmt == "json":
-        return json.dumps(
-            [dict(zip(columns, row, strict=True)) for row in rows],
-            default=str,
-            ensure_ascii=False,
-            indent=2,
-        )
+        is_json = [kind == "JSON" for kind in result.types] or [False] * len(columns)
+        records = [
+            {
+                name: json.loads(value) if nested and isinstance(value, str) else value
+                for name, value, nested in zip(columns, row, is_json, strict=True)
+            }
+            for row in rows
+        ]
+        return json.dumps(records, default=str, ensure_ascii=False, indent=2)
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
@@ -305,12 +309,10 @@ def _render(columns: list[str], rows: list[tuple[Any, ...]], fmt: str) -> str:
     table = Table(*columns, show_lines=False)
     for row in rows:
         table.add_row(*("" if v is None else str(v) for v in row))
-    console = Console(
-        file=io.StringIO(), width=max(80, min(200, 30 * max(len(columns), 1))), force_terminal=False
-    )
-    console.print(table)
-    out = console.file.getvalue()  # type: ignore[attr-defined]
-    return str(out).rstrip("\n") + f"\n({len(rows)} row{'s' if len(rows) != 1 else ''})"
+    width = max(80, min(200, 30 * max(len(columns), 1)))
+    buffer = io.StringIO()
+    Console(file=buffer, width=width, force_terminal=False).print(table)
+    return buffer.getvalue().rstrip("\n") + f"\n({len(rows)} row{'s' if len(rows) != 1 else ''})"
 
 
 @cli.command()
@@ -340,7 +342,7 @@ def sql(ctx: click.Context, query: str, db: str | None, fmt: str, limit: int | N
         lock_timeout_s=min(settings.storage.lock_timeout_s, 5),
         limit=limit,
     )
-    click.echo(_render(result.columns, result.rows, fmt))
+    click.echo(_render(result, fmt))
 
 
 @cli.command()
@@ -362,7 +364,7 @@ def feeds(ctx: click.Context, db: str | None, fmt: str) -> None:
     result = feed_health(
         settings.storage.db, lock_timeout_s=min(settings.storage.lock_timeout_s, 5)
     )
-    click.echo(_render(result.columns, result.rows, fmt))
+    click.echo(_render(result, fmt))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -374,6 +376,9 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Abort:
         click.echo("parallax: interrupted", err=True)
         return 130
+    except click.exceptions.NoArgsIsHelpError as err:
+        click.echo(err.ctx.get_help() if err.ctx else "", err=True)
+        return 2
     except click.UsageError as err:
         path = err.ctx.command_path if err.ctx else "parallax"
         hint = f" (see '{path} --help')"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from itertools import zip_longest
@@ -27,12 +28,21 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from connectors.articles import fetch_article
 from connectors.feeds import poll_feed
 from connectors.http import HttpClient, HttpConfig
-from connectors.records import ArticleFetch, FeedPoll, FeedState, FetchStatus, PendingArticle
+from connectors.records import (
+    ArticleFetch,
+    FeedPoll,
+    FeedState,
+    FetchStatus,
+    Outlet,
+    PendingArticle,
+)
 from connectors.urls import host_of
 from flows import progress
+from flows.errors import UserInputError
 from flows.settings import Settings, load_settings
 from flows.sources import load_sources
 from storage import Store
+from storage.errors import StorageError
 
 # One HTTP client per process and configuration, so per-host limits hold across task threads
 # (and each Dask worker builds its own instead of receiving a pickled one).
@@ -134,69 +144,85 @@ def _feed_verdict(summary: IngestSummary, polls: list[FeedPoll], max_share: floa
 
 def run_ingest(sources: Path, settings: Settings, *, run_id: str) -> IngestSummary:
     """The body of the ingest flow (call it inside a flow: it submits tasks)."""
-    logger = get_run_logger()
-    began = time.perf_counter()
     outlets = load_sources(sources)
     summary = IngestSummary(run_id=run_id, outlets=len(outlets))
-    timings: defaultdict[str, float] = defaultdict(float)
-    with Store(settings.storage.db, lock_timeout_s=settings.storage.lock_timeout_s) as store:
-        store.start_run(run_id, "ingest", {"sources": str(sources), "db": settings.storage.db})
-        store.upsert_outlets(outlets)
-        states = store.feed_states(url for outlet in outlets for url in outlet.feeds)
-        now = datetime.now(UTC)
-        due = [s for s in states if s.next_due_at is None or s.next_due_at <= now]
-        summary.feeds, summary.feeds_polled = len(states), len(due)
-        summary.feeds_not_due = len(states) - len(due)
-
-        stage = time.perf_counter()
-        progress.begin("feeds", len(due))
-        polls = []
-        for poll_future in as_completed([poll_feed_task.submit(s, settings) for s in due]):
-            polls.append(poll_future.result())
-            progress.advance("feeds")
-        timings["feeds"] = time.perf_counter() - stage
-        stage = time.perf_counter()
-        summary.entries_new = store.record_feed_polls(polls, run_id)
-        timings["store"] += time.perf_counter() - stage
-        timings["download"] += sum(p.fetch.elapsed_s for p in polls)
-        summary.feed_status = dict(Counter(str(p.status) for p in polls))
-        summary.entries_seen = sum(len(p.parse.entries) for p in polls if p.parse)
-        skipped: Counter[str] = Counter()
-        for poll in polls:
-            if poll.parse:
-                skipped.update(poll.parse.skipped)
-        summary.entries_skipped = dict(skipped)
-        logger.info("feeds: %s polled, %s new entries", len(polls), summary.entries_new)
-
-        pending = interleave_hosts(store.pending_articles(settings.ingest.max_article_attempts))
-        summary.articles_pending = len(pending)
-        stage = time.perf_counter()
-        progress.begin("articles", len(pending))
-        article_status: Counter[str] = Counter()
-        futures = [
-            fetch_articles_task.submit(batch, settings)
-            for batch in batches(pending, settings.ingest.article_batch_size)
-        ]
-        for batch_future in as_completed(futures):
-            fetched = batch_future.result()
-            write = time.perf_counter()
-            summary.articles_stored += store.record_article_fetches(fetched, run_id)
-            timings["store"] += time.perf_counter() - write
-            timings["download"] += sum(f.fetch.elapsed_s for f in fetched)
-            timings["extract"] += sum(f.extract_s for f in fetched)
-            article_status.update(str(f.status) for f in fetched)
-            progress.advance("articles", len(fetched))
-        timings["articles"] = time.perf_counter() - stage
-        summary.article_status = dict(article_status)
-        logger.info("articles: %s pending, %s stored", len(pending), summary.articles_stored)
-
-        _feed_verdict(summary, polls, settings.ingest.max_feed_failure_share)
-        summary.failures = store.failures_by_reason(run_id)
-        timings["total"] = time.perf_counter() - began
-        summary.seconds = {k: round(v, 3) for k, v in timings.items()}
-        store.finish_run(run_id, summary.status, summary.as_dict(), summary.message)
-    close_http_clients()
+    try:
+        with Store(settings.storage.db, lock_timeout_s=settings.storage.lock_timeout_s) as store:
+            store.start_run(run_id, "ingest", {"sources": str(sources), "db": settings.storage.db})
+            try:
+                _ingest(store, outlets, settings, summary)
+            except BaseException as err:
+                # Interrupted or broken: the runs table still says how this run ended.
+                summary.status, summary.message = "crashed", f"{type(err).__name__}: {err}"[:500]
+                store.finish_run(run_id, summary.status, summary.as_dict(), summary.message)
+                raise
+            store.finish_run(run_id, summary.status, summary.as_dict(), summary.message)
+    finally:
+        close_http_clients()
     return summary
+
+
+def _ingest(
+    store: Store, outlets: list[Outlet], settings: Settings, summary: IngestSummary
+) -> None:
+    """Poll the due feeds, then fetch the pending articles, writing as results arrive."""
+    logger = get_run_logger()
+    began = time.perf_counter()
+    run_id = summary.run_id
+    timings: defaultdict[str, float] = defaultdict(float)
+    store.upsert_outlets(outlets)
+    states = store.feed_states(url for outlet in outlets for url in outlet.feeds)
+    now = datetime.now(UTC)
+    due = [s for s in states if s.next_due_at is None or s.next_due_at <= now]
+    summary.feeds, summary.feeds_polled = len(states), len(due)
+    summary.feeds_not_due = len(states) - len(due)
+
+    stage = time.perf_counter()
+    progress.begin("feeds", len(due))
+    polls = []
+    for poll_future in as_completed([poll_feed_task.submit(s, settings) for s in due]):
+        polls.append(poll_future.result())
+        progress.advance("feeds")
+    timings["feeds"] = time.perf_counter() - stage
+    stage = time.perf_counter()
+    summary.entries_new = store.record_feed_polls(polls, run_id)
+    timings["store"] += time.perf_counter() - stage
+    timings["download"] += sum(p.fetch.elapsed_s - p.fetch.waited_s for p in polls)
+    summary.feed_status = dict(Counter(str(p.status) for p in polls))
+    summary.entries_seen = sum(len(p.parse.entries) for p in polls if p.parse)
+    skipped: Counter[str] = Counter()
+    for poll in polls:
+        if poll.parse:
+            skipped.update(poll.parse.skipped)
+    summary.entries_skipped = dict(skipped)
+    logger.info("feeds: %s polled, %s new entries", len(polls), summary.entries_new)
+
+    pending = interleave_hosts(store.pending_articles(settings.ingest.max_article_attempts))
+    summary.articles_pending = len(pending)
+    stage = time.perf_counter()
+    progress.begin("articles", len(pending))
+    article_status: Counter[str] = Counter()
+    futures = [
+        fetch_articles_task.submit(batch, settings)
+        for batch in batches(pending, settings.ingest.article_batch_size)
+    ]
+    for batch_future in as_completed(futures):
+        fetched = batch_future.result()
+        write = time.perf_counter()
+        summary.articles_stored += store.record_article_fetches(fetched, run_id)
+        timings["store"] += time.perf_counter() - write
+        timings["download"] += sum(f.fetch.elapsed_s - f.fetch.waited_s for f in fetched)
+        timings["extract"] += sum(f.extract_s for f in fetched)
+        article_status.update(str(f.status) for f in fetched)
+        progress.advance("articles", len(fetched))
+    timings["articles"] = time.perf_counter() - stage
+    summary.article_status = dict(article_status)
+    logger.info("articles: %s pending, %s stored", len(pending), summary.articles_stored)
+
+    _feed_verdict(summary, polls, settings.ingest.max_feed_failure_share)
+    summary.failures = store.failures_by_reason(run_id)
+    timings["total"] = time.perf_counter() - began
+    summary.seconds = {k: round(v, 3) for k, v in timings.items()}
 
 
 @flow(
@@ -213,8 +239,26 @@ def ingest(
     """Read every feed of a sources file and store new entries and article text in DuckDB."""
     settings = load_settings(config, {**(overrides or {}), **({"storage.db": db} if db else {})})
     run_id = str(flow_run.id or uuid.uuid4())
-    summary = run_ingest(Path(sources), settings, run_id=run_id)
+    try:
+        summary = run_ingest(Path(sources), settings, run_id=run_id)
+    except (StorageError, UserInputError) as err:
+        # Expected trouble (a locked database, a bad file) ends the run Failed, not in a
+        # traceback; the caller gets the exception itself.
+        return Failed(message=str(err), data=err)  # type: ignore[return-value]
     if summary.status == "failed":
         # A Failed state, not a raised exception: the verdict is data, with no traceback to log.
         return Failed(message=summary.message, data=IngestFailed(summary))  # type: ignore[return-value]
     return summary
+
+
+def ingest_sources(
+    sources: str | Path,
+    *,
+    config: str | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> IngestSummary:
+    """Run the ingest flow with [ingest] workers threads; raise IngestFailed on a failed run."""
+    settings = load_settings(config, overrides)
+    runner: ThreadPoolTaskRunner[Any] = ThreadPoolTaskRunner(max_workers=settings.ingest.workers)
+    flow_with_workers = ingest.with_options(task_runner=runner)  # type: ignore[arg-type]
+    return flow_with_workers(sources=str(sources), config=config, overrides=dict(overrides or {}))

@@ -25,6 +25,8 @@ def prepare(*, verbose: bool = False) -> None:
     """Set Prefect's environment: quiet unless verbose, offline, patient at start-up."""
     for name, value in QUIET_DEFAULTS.items():
         os.environ.setdefault(name, value)
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else "WARNING")
+    # Quiet means quiet: Prefect logs a failed flow at ERROR with a traceback, and the CLI
+    # already reports every failure in one line of its own.
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else "CRITICAL")
     if verbose:
         os.environ["PREFECT_LOGGING_LEVEL"] = "INFO"

@@ -43,6 +43,20 @@ class IngestSettings:
     feed_backoff_cap_s: float = 86400.0
     max_feed_failure_share: float = 0.5
 
+    def __post_init__(self) -> None:
+        for name in (
+            "workers",
+            "article_batch_size",
+            "max_entries_per_feed",
+            "max_article_attempts",
+        ):
+            if getattr(self, name) < 1:
+                raise ValueError(f"ingest.{name} must be at least 1")
+        if self.feed_backoff_step_s < 0 or self.feed_backoff_cap_s < 0:
+            raise ValueError("ingest.feed_backoff_step_s and feed_backoff_cap_s cannot be negative")
+        if not 0 <= self.max_feed_failure_share <= 1:
+            raise ValueError("ingest.max_feed_failure_share must be between 0 and 1")
+
     @property
     def backoff_step(self) -> timedelta:
         return timedelta(seconds=self.feed_backoff_step_s)
@@ -108,9 +122,17 @@ def _coerce(where: str, value: Any, kind: Any) -> Any:
     elif origin in (dict, Mapping):
         if isinstance(value, Mapping) and all(isinstance(v, str) for v in value.values()):
             return {str(k): v for k, v in value.items()}
+        if isinstance(value, str):  # from the environment: "host=address,host2=address2"
+            pairs = [item.partition("=") for item in value.split(",") if item.strip()]
+            if all(sep and k.strip() and v.strip() for k, sep, v in pairs):
+                return {k.strip(): v.strip() for k, _, v in pairs}
     elif isinstance(kind, types.UnionType):
         return value
-    name = getattr(kind, "__name__", str(kind))
+    name = (
+        "a table of host = address"
+        if origin in (dict, Mapping)
+        else getattr(kind, "__name__", str(kind))
+    )
     raise ConfigError(f"{where} must be {name}, not {value!r}")
 
 
@@ -168,8 +190,9 @@ def env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
             continue
         rest = name[len(ENV_PREFIX) :].lower()
         section, _, key = rest.partition("_")
-        if section in _SECTIONS and key:
-            found[f"{section}.{key}"] = value
+        if section not in _SECTIONS or not key:
+            raise ConfigError(f"unknown setting in environment variable {name}")
+        found[f"{section}.{key}"] = value
     return found
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ class QueryResult:
 
     columns: list[str]
     rows: list[tuple[Any, ...]]
+    types: list[str] = field(default_factory=list)  # DuckDB type names, e.g. "JSON", "VARCHAR"
 
 
 def run_query(
@@ -46,10 +47,11 @@ def run_query(
             if not cursor.description:
                 return QueryResult([], [])
             columns = [str(column[0]) for column in cursor.description]
+            types = [str(column[1]) for column in cursor.description]
             rows = cursor.fetchmany(limit) if limit is not None else cursor.fetchall()
         except duckdb.Error as err:
             raise QueryError(_one_line(err)) from err
-        return QueryResult(columns, rows)
+        return QueryResult(columns, rows, types)
     finally:
         con.close()
 

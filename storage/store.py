@@ -8,6 +8,7 @@ them some 40 times faster than row-by-row inserts.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -69,9 +70,11 @@ def connect(
             if not _is_lock_error(err):
                 raise StorageError(f"cannot open {path}: {err}") from err
             if time.monotonic() >= deadline:
+                holder = re.search(r"PID (\d+)", str(err))
+                who = f"process {holder.group(1)}" if holder else "another process"
                 raise StoreLocked(
-                    f"{path} is in use by another Parallax process (a run is writing); "
-                    f"waited {lock_timeout_s:.0f}s - try again when it has finished"
+                    f"{path} is in use by {who} (a Parallax run, or a DuckDB session that "
+                    f"opened it for writing); waited {lock_timeout_s:g}s - try again when done"
                 ) from err
             time.sleep(delay)
             delay = min(delay * 2, 2.0)

@@ -75,3 +75,32 @@ def test_booleans_from_the_environment() -> None:
     assert load_settings(environ=env).http.allow_private_network is True
     with pytest.raises(ConfigError):
         load_settings(environ={"PARALLAX_HTTP_ALLOW_PRIVATE_NETWORK": "maybe"})
+
+
+def test_host_map_from_the_environment() -> None:
+    env = {"PARALLAX_HTTP_HOST_MAP": "a.example=127.0.0.1:8080, b.example=127.0.0.2"}
+    assert load_settings(environ=env).http.host_map == {
+        "a.example": "127.0.0.1:8080",
+        "b.example": "127.0.0.2",
+    }
+    with pytest.raises(ConfigError, match="host_map"):
+        load_settings(environ={"PARALLAX_HTTP_HOST_MAP": "nonsense"})
+
+
+def test_an_unknown_environment_setting_is_an_error() -> None:
+    with pytest.raises(ConfigError, match="PARALLAX_STORGE_DB"):
+        load_settings(environ={"PARALLAX_STORGE_DB": "x.duckdb"})
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("ingest.workers", 0),
+        ("ingest.article_batch_size", 0),
+        ("ingest.max_feed_failure_share", 1.5),
+        ("ingest.feed_backoff_step_s", -1),
+    ],
+)
+def test_ingest_settings_are_range_checked(key: str, value: float) -> None:
+    with pytest.raises(ConfigError, match=key.split(".")[1]):
+        load_settings(overrides={key: value}, environ={})

@@ -238,7 +238,7 @@ def test_a_second_writer_waits_then_gets_a_clear_message(db_path: Path) -> None:
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
         began = time.monotonic()
-        with pytest.raises(StoreLocked, match="in use by another Parallax process"):
+        with pytest.raises(StoreLocked, match=r"is in use by process \d+ \(a Parallax run"):
             Store(db_path, lock_timeout_s=0.5)
         assert time.monotonic() - began >= 0.5
         # Within the timeout, the writer gets the file once the holder lets go.

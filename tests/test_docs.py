@@ -1,0 +1,187 @@
+"""The docs are tested: every command documented, every SQL example runs, every setting listed."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from flows.cli import cli
+from flows.settings import DEFAULTS_FILE
+from storage.query import run_query
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+README = ROOT / "README.md"
+CLI_DOC = DOCS / "cli.md"
+CONFIG_DOC = DOCS / "configuration.md"
+SCHEMA_DOC = DOCS / "schema.md"
+COMMANDS = sorted(cli.commands)
+
+_SQL_BLOCK = re.compile(r"^```sql[ \t]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
+
+
+def sections(path: Path, level: str = "##") -> dict[str, str]:
+    """A Markdown file's sections of one heading level: heading text -> body."""
+    found: dict[str, str] = {}
+    heading: str | None = None
+    lines: list[str] = []
+    in_code = False
+    for line in path.read_text("utf-8").splitlines():
+        if line.startswith("```"):
+            in_code = not in_code
+        if not in_code and re.match(rf"^{level} \S", line):
+            if heading is not None:
+                found[heading] = "\n".join(lines)
+            heading, lines = line[len(level) + 1 :].strip(), []
+        elif heading is not None:
+            lines.append(line)
+    if heading is not None:
+        found[heading] = "\n".join(lines)
+    return found
+
+
+def documented_names(param: click.Parameter) -> list[str]:
+    """What a reader must find in a command's section: long option names, or the argument."""
+    if isinstance(param, click.Argument):
+        return [param.human_readable_name.upper()]
+    return [opt for opt in param.opts if opt.startswith("--")]
+
+
+@pytest.mark.parametrize("path", [README, CLI_DOC, CONFIG_DOC, SCHEMA_DOC], ids=lambda p: p.name)
+def test_the_docs_exist(path: Path) -> None:
+    assert path.is_file(), f"{path.relative_to(ROOT)} is missing"
+
+
+# -- (a) every command has a section and a working --help -------------------------------------
+
+
+def test_the_group_lists_commands() -> None:
+    assert COMMANDS, "flows.cli.cli registers no commands"
+
+
+def test_the_group_and_its_options_are_documented() -> None:
+    body = sections(CLI_DOC).get("parallax")
+    assert body is not None, "docs/cli.md has no '## parallax' section for the group options"
+    for param in cli.params:
+        for name in documented_names(param):
+            assert f"`{name}" in body, f"docs/cli.md '## parallax' does not document {name}"
+    result = CliRunner().invoke(cli, ["--help"])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_command_is_documented(name: str) -> None:
+    body = sections(CLI_DOC).get(f"parallax {name}")
+    assert body is not None, f"docs/cli.md has no '## parallax {name}' section"
+    command = cli.commands[name]
+    for param in command.params:
+        for option in documented_names(param):
+            assert f"`{option}" in body, f"'## parallax {name}' does not document {option}"
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_command_help_works(name: str) -> None:
+    result = CliRunner().invoke(cli, [name, "--help"])
+    assert result.exit_code == 0, result.output
+    assert f" {name} [OPTIONS]" in result.output
+    assert (cli.commands[name].help or "").strip(), f"parallax {name} has no help text"
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_command_is_in_the_readme(name: str) -> None:
+    assert f"parallax {name}" in README.read_text("utf-8")
+
+
+# -- (b) every SQL example runs against the demo database -------------------------------------
+
+
+def sql_examples() -> list[tuple[str, str]]:
+    """(where, sql) for each ```sql block of README.md and docs/*.md."""
+    found = []
+    for path in [README, *sorted(DOCS.glob("*.md"))]:
+        if not path.is_file():
+            continue  # test_the_docs_exist says so
+        text = path.read_text("utf-8")
+        for match in _SQL_BLOCK.finditer(text):
+            line = text.count("\n", 0, match.start()) + 1
+            found.append((f"{path.relative_to(ROOT)}:{line}", match.group(1)))
+    return found
+
+
+SQL_EXAMPLES = sql_examples()
+
+
+def test_the_schema_doc_has_examples() -> None:
+    assert sum(where.startswith("docs/schema.md:") for where, _ in SQL_EXAMPLES) >= 6
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory, prefect_server: None) -> Path:
+    """The demo site ingested once, with the real flow, into a fresh DuckDB file."""
+    from flows.demo_site import DEMO_SOURCES, DemoSite
+    from flows.ingest import ingest
+
+    path = tmp_path_factory.mktemp("docs") / "demo.duckdb"
+    with DemoSite() as site:
+        ingest(
+            sources=str(DEMO_SOURCES),
+            db=str(path),
+            overrides={
+                "http.host_map": site.host_map(),
+                "http.allow_private_network": True,
+                "http.per_host_delay_s": 0.0,
+            },
+        )
+    stored = run_query(path, "SELECT count(*) FROM articles").rows[0][0]
+    assert stored > 0, "the demo ingest stored no articles"
+    return path
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("where", "sql"), SQL_EXAMPLES, ids=[w for w, _ in SQL_EXAMPLES])
+def test_sql_example_runs(where: str, sql: str, demo_db: Path) -> None:
+    result = run_query(demo_db, sql)
+    assert result.columns, f"{where}: the example returns no columns"
+
+
+# -- (c) every setting of config/parallax.toml is documented ----------------------------------
+
+
+def toml_literal(value: Any) -> str:
+    """A default as config/parallax.toml writes it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, dict):
+        return "{}" if not value else repr(value)
+    return repr(value)
+
+
+SETTINGS = [
+    (section, key, value)
+    for section, table in tomllib.loads(DEFAULTS_FILE.read_text("utf-8")).items()
+    for key, value in table.items()
+]
+
+
+def test_settings_are_found() -> None:
+    assert {section for section, _, _ in SETTINGS} >= {"storage", "http", "ingest"}
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "default"), SETTINGS, ids=[f"{s}.{k}" for s, k, _ in SETTINGS]
+)
+def test_setting_is_documented(section: str, key: str, default: Any) -> None:
+    body = sections(CONFIG_DOC).get(f"[{section}]")
+    assert body is not None, f"docs/configuration.md has no '## [{section}]' section"
+    rows = [line for line in body.splitlines() if line.startswith(f"| `{key}` |")]
+    assert rows, f"docs/configuration.md [{section}] has no table row for {key}"
+    cells = [cell.strip() for cell in rows[0].strip("|").split("|")]
+    assert cells[1] == f"`{toml_literal(default)}`", f"{section}.{key}: default is {default!r}"
