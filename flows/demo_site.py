@@ -23,6 +23,7 @@ from flows.settings import CONFIG_DIR
 DEMO_DIR = CONFIG_DIR / "demo"
 DEMO_SITE = DEMO_DIR / "site"
 DEMO_SOURCES = DEMO_DIR / "sources.toml"
+DEMO_SEED = CONFIG_DIR / "seeds" / "blinken-lavrov-stockholm-2021-12-02.txt"
 DEMO_LABELS = DEMO_DIR / "labels.csv"
 # The snapshot's own time, so Last-Modified does not change with the checkout's file times.
 SNAPSHOT_TIME = email.utils.format_datetime(

@@ -14,6 +14,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from analysis.cluster import ClusterParams
+from analysis.embed import DEFAULT_MODEL
 from connectors.http import HttpConfig
 from flows.errors import ConfigError
 
@@ -67,18 +69,38 @@ class IngestSettings:
 
 
 @dataclass(frozen=True)
+class EmbedSettings:
+    """The [embed] table: which model turns stories into vectors, and how."""
+
+    model: str = DEFAULT_MODEL
+    device: str = "cpu"
+    batch_size: int = 32
+    texts_per_task: int = 256
+
+    def __post_init__(self) -> None:
+        if not self.model.strip():
+            raise ValueError("embed.model cannot be empty")
+        if self.batch_size < 1 or self.texts_per_task < 1:
+            raise ValueError("embed.batch_size and embed.texts_per_task must be at least 1")
+
+
+@dataclass(frozen=True)
 class Settings:
-    """Everything a run needs to know besides its sources."""
+    """Everything a run needs to know besides its sources and seed."""
 
     storage: StorageSettings = field(default_factory=StorageSettings)
     http: HttpConfig = field(default_factory=HttpConfig)
     ingest: IngestSettings = field(default_factory=IngestSettings)
+    embed: EmbedSettings = field(default_factory=EmbedSettings)
+    cluster: ClusterParams = field(default_factory=ClusterParams)
 
 
 _SECTIONS: dict[str, type[Any]] = {
     "storage": StorageSettings,
     "http": HttpConfig,
     "ingest": IngestSettings,
+    "embed": EmbedSettings,
+    "cluster": ClusterParams,
 }
 
 

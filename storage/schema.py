@@ -119,9 +119,107 @@ def _v1_ingest(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _v2_analysis(con: duckdb.DuckDBPyConnection) -> None:
+    """Seeds, clusterings and their members and clusters, outlet coverage, copies, and views.
+
+    Embeddings live in one table per vector size (embeddings_384 for MiniLM), created when a
+    model of that size first stores vectors, so each is a true FLOAT[dim] array column.
+    """
+    con.execute(
+        """
+        CREATE TABLE seeds (
+            seed_id      VARCHAR PRIMARY KEY,
+            path         VARCHAR,
+            title        VARCHAR,
+            text         VARCHAR NOT NULL,
+            text_hash    VARCHAR NOT NULL,
+            published_at TIMESTAMPTZ NOT NULL,
+            added_at     TIMESTAMPTZ NOT NULL
+        );
+        CREATE TABLE embedding_tables (
+            dim        INTEGER PRIMARY KEY,
+            table_name VARCHAR NOT NULL
+        );
+        CREATE TABLE clusterings (
+            clustering_id    VARCHAR PRIMARY KEY,
+            seed_id          VARCHAR NOT NULL,
+            run_id           VARCHAR,
+            model            VARCHAR NOT NULL,
+            created_at       TIMESTAMPTZ NOT NULL,
+            window_start     TIMESTAMPTZ NOT NULL,
+            window_end       TIMESTAMPTZ NOT NULL,
+            event_cluster_id VARCHAR NOT NULL,
+            stories          INTEGER NOT NULL,
+            params           JSON
+        );
+        CREATE TABLE clusters (
+            clustering_id      VARCHAR NOT NULL,
+            cluster_id         VARCHAR NOT NULL,
+            is_event           BOOLEAN NOT NULL,
+            size               INTEGER NOT NULL,
+            label              VARCHAR,
+            first_published_at TIMESTAMPTZ,
+            last_published_at  TIMESTAMPTZ,
+            PRIMARY KEY (clustering_id, cluster_id)
+        );
+        CREATE TABLE cluster_members (
+            clustering_id      VARCHAR NOT NULL,
+            url                VARCHAR NOT NULL,
+            cluster_id         VARCHAR,
+            in_event           BOOLEAN NOT NULL,
+            similarity_to_seed DOUBLE,
+            doc_similarity     DOUBLE,
+            hours_from_seed    DOUBLE,
+            reason             VARCHAR NOT NULL,
+            PRIMARY KEY (clustering_id, url)
+        );
+        CREATE TABLE outlet_coverage (
+            clustering_id       VARCHAR NOT NULL,
+            outlet              VARCHAR NOT NULL,
+            stories             INTEGER NOT NULL,
+            independent_stories INTEGER NOT NULL,
+            copies              INTEGER NOT NULL,
+            first_published_at  TIMESTAMPTZ,
+            lag_hours           DOUBLE,
+            mean_similarity     DOUBLE,
+            max_similarity      DOUBLE,
+            mean_words          DOUBLE,
+            total_words         INTEGER,
+            PRIMARY KEY (clustering_id, outlet)
+        );
+        CREATE TABLE copies (
+            clustering_id VARCHAR NOT NULL,
+            url           VARCHAR NOT NULL,
+            original_url  VARCHAR NOT NULL,
+            overlap       DOUBLE NOT NULL,
+            PRIMARY KEY (clustering_id, url)
+        );
+        CREATE VIEW latest_clustering AS
+            SELECT * FROM clusterings ORDER BY created_at DESC, clustering_id DESC LIMIT 1;
+        CREATE VIEW story_clusters AS
+            SELECT m.url, a.outlet, a.title, a.published_at, a.date_source, m.cluster_id,
+                   c.label AS cluster_label, m.in_event, m.similarity_to_seed, m.doc_similarity,
+                   m.hours_from_seed, m.reason, l.clustering_id, l.seed_id
+            FROM latest_clustering l
+            JOIN cluster_members m USING (clustering_id)
+            JOIN articles a ON a.url = m.url
+            LEFT JOIN clusters c
+                   ON c.clustering_id = m.clustering_id AND c.cluster_id = m.cluster_id;
+        CREATE VIEW event_coverage AS
+            SELECT s.url, s.outlet, s.title, s.published_at, s.date_source,
+                   s.similarity_to_seed, s.hours_from_seed, s.reason,
+                   k.original_url AS copy_of, s.cluster_id, s.seed_id
+            FROM story_clusters s
+            LEFT JOIN copies k ON k.clustering_id = s.clustering_id AND k.url = s.url
+            WHERE s.in_event;
+        """
+    )
+
+
 Migration = Callable[[duckdb.DuckDBPyConnection], None]
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "ingest", _v1_ingest),
+    (2, "analysis", _v2_analysis),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

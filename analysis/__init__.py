@@ -1,0 +1,1 @@
+"""Pure computation: embeddings, clustering, outlet comparison. No Prefect, no I/O."""

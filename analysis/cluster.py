@@ -1,0 +1,331 @@
+"""Seeded clustering: group a time window's stories into events; the seed's group is the event.
+
+Method (measured on the demo by bench/cluster_quality.py; the reasons are in docs/clustering.md):
+
+1. Window. Stories published from `window_before_days` before the seed's date to
+   `window_after_days` after it (or --since/--until). A story dated only by when Parallax first
+   saw it may have been published earlier, so it stays in unless first seen before the window.
+2. Similarity. Cosine of lead vectors (headline + first two sentences: where news says who, what,
+   where and when), minus a time penalty: stories of one event appear close together, so each
+   day apart beyond `time_grace_days` costs `time_penalty_per_day`.
+3. Clusters. Average-linkage agglomerative clustering, cut at `distance_threshold`. The seed is
+   clustered like a story; its cluster is the event.
+4. Names. A story left out that names at least `min_shared_names` of the event's distinctive
+   names (capitalised words in at least `name_share_in_event` of the event's leads and in at
+   most `name_share_outside` of the other leads: people and places such as "Stockholm") and was
+   published during the event joins it. Names cross languages and headline styles where a
+   monolingual model's vectors do not.
+
+Deterministic for the same input: stories are ordered by time and URL before clustering. Cluster
+ids carry over from the previous clustering by overlap, so a later run that adds stories keeps
+the ids of the groups it extends.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+import numpy.typing as npt
+
+from analysis.records import Cluster, Clustering, Membership, Seed, Story
+from analysis.text import names
+
+Vector = npt.NDArray[np.float32]
+FIRST_SEEN = "first_seen"
+
+
+@dataclass(frozen=True)
+class ClusterParams:
+    """The clustering's knobs; config/parallax.toml [cluster] says how they were chosen."""
+
+    distance_threshold: float = 0.5
+    lead_weight: float = 1.0  # the rest of the similarity comes from the document vectors
+    time_grace_days: float = 1.0
+    time_penalty_per_day: float = 0.1
+    window_before_days: float = 3.0
+    window_after_days: float = 7.0
+    min_shared_names: int = 2
+    name_share_in_event: float = 0.5
+    name_share_outside: float = 0.2
+
+    def __post_init__(self) -> None:
+        if not 0 < self.distance_threshold <= 2:
+            raise ValueError("cluster.distance_threshold must be in (0, 2]")
+        if min(self.time_grace_days, self.time_penalty_per_day) < 0:
+            raise ValueError("cluster time settings cannot be negative")
+        if min(self.window_before_days, self.window_after_days) < 0:
+            raise ValueError("cluster window settings cannot be negative")
+
+
+@dataclass(frozen=True)
+class Embedded:
+    """A story (or the seed) with its lead and document vectors and its lead's text."""
+
+    lead_text: str
+    lead: Vector
+    doc: Vector
+
+
+def window_for(seed: Seed, params: ClusterParams) -> tuple[datetime, datetime]:
+    """The default window around the seed's date."""
+    return (
+        seed.published_at - timedelta(days=params.window_before_days),
+        seed.published_at + timedelta(days=params.window_after_days),
+    )
+
+
+def in_window(story: Story, start: datetime, end: datetime) -> bool:
+    """Whether a story belongs to the window (first-seen dates are only an upper bound)."""
+    if story.date_source == FIRST_SEEN:
+        return story.published_at >= start
+    return start <= story.published_at <= end
+
+
+def _days(a: datetime | None, b: datetime | None) -> float | None:
+    if a is None or b is None:
+        return None
+    return abs((a - b).total_seconds()) / 86400
+
+
+def _similarities(
+    leads: Vector, docs: Vector, times: list[datetime | None], params: ClusterParams
+) -> Vector:
+    """Lead (and document) cosines minus the time penalty for pairs whose dates are known."""
+    sims = params.lead_weight * (leads @ leads.T) + (1 - params.lead_weight) * (docs @ docs.T)
+    stamps = np.array([t.timestamp() if t else np.nan for t in times])
+    apart = np.abs(stamps[:, None] - stamps[None, :]) / 86400
+    penalty = np.clip(apart - params.time_grace_days, 0, None) * params.time_penalty_per_day
+    return np.asarray(sims - np.nan_to_num(penalty, nan=0.0), dtype=np.float32)
+
+
+def _labels(sims: Vector, threshold: float) -> list[int]:
+    if len(sims) == 1:
+        return [0]
+    from sklearn.cluster import AgglomerativeClustering  # slow to import; only clustering needs it
+
+    distance = np.clip(1.0 - sims, 0.0, 2.0)
+    np.fill_diagonal(distance, 0.0)
+    model = AgglomerativeClustering(
+        n_clusters=None, metric="precomputed", linkage="average", distance_threshold=threshold
+    )
+    return [int(label) for label in model.fit_predict(distance)]
+
+
+def distinctive_names(
+    event_leads: list[str], other_leads: list[str], params: ClusterParams
+) -> set[str]:
+    """Names frequent in the event's leads and rare in the others'."""
+    inside = Counter(name for lead in event_leads for name in names(lead))
+    outside = Counter(name for lead in other_leads for name in names(lead))
+    return {
+        name
+        for name, count in inside.items()
+        if count >= params.name_share_in_event * len(event_leads)
+        and outside[name] <= params.name_share_outside * max(len(other_leads), 1)
+    }
+
+
+def _stable_ids(groups: list[list[str]], previous: Mapping[str, str], reserved: str) -> list[str]:
+    """Give each group the previous id it overlaps most, else a new id from its first URL."""
+    overlaps = []
+    for index, urls in enumerate(groups):
+        counts = Counter(previous[u] for u in urls if u in previous and previous[u] != reserved)
+        overlaps += [(count, index, old) for old, count in counts.items()]
+    ids: dict[int, str] = {}
+    taken: set[str] = set()
+    for _count, index, old in sorted(overlaps, key=lambda o: (-o[0], o[1], o[2])):
+        if index not in ids and old not in taken:
+            ids[index], taken = old, taken | {old}
+    for index, urls in enumerate(groups):
+        ids.setdefault(index, "c-" + hashlib.sha1(min(urls).encode()).hexdigest()[:10])  # noqa: S324
+    return [ids[i] for i in range(len(groups))]
+
+
+def cluster_around_seed(
+    seed: Seed,
+    seed_vectors: Embedded,
+    stories: Sequence[Story],
+    vectors: Mapping[str, Embedded],
+    params: ClusterParams | None = None,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    previous: Mapping[str, str] | None = None,
+    outside: Sequence[str] = (),
+) -> Clustering:
+    """Cluster the window's stories with the seed among them; explain every story's place."""
+    params = params or ClusterParams()
+    start, end = window_for(seed, params)
+    start, end = since or start, until or end
+    event_id = f"event-{seed.seed_id}"
+    inside = sorted(
+        (s for s in stories if in_window(s, start, end) and s.url in vectors),
+        key=lambda s: (s.date_source == FIRST_SEEN, s.published_at, s.url),
+    )
+    kept = {x.url for x in inside}
+    outside = sorted({*outside, *(s.url for s in stories if s.url not in kept)})
+    times = [seed.published_at] + [
+        None if s.date_source == FIRST_SEEN else s.published_at for s in inside
+    ]
+    leads = np.vstack([seed_vectors.lead] + [vectors[s.url].lead for s in inside])
+    docs = np.vstack([seed_vectors.doc] + [vectors[s.url].doc for s in inside])
+    sims = _similarities(leads, docs, times, params)
+    labels = _labels(sims, params.distance_threshold)
+    event = {i for i in range(1, len(labels)) if labels[i] == labels[0]}
+    joined = _join_by_names(inside, vectors, event, times, params)
+    event |= set(joined)
+
+    groups: dict[int, list[int]] = {}
+    for i in range(1, len(labels)):
+        if i not in event:
+            groups.setdefault(labels[i], []).append(i)
+    others = sorted(groups.values(), key=lambda g: (-len(g), inside[g[0] - 1].url))
+    other_ids = _stable_ids(
+        [[inside[i - 1].url for i in g] for g in others], previous or {}, event_id
+    )
+    clusters = [_cluster(event_id, True, sorted(event), inside, sims)]
+    clusters += [
+        _cluster(cid, False, g, inside, sims) for cid, g in zip(other_ids, others, strict=True)
+    ]
+    cluster_of = {
+        inside[i - 1].url: c.cluster_id
+        for c in clusters
+        for i in range(1, len(labels))
+        if inside[i - 1].url in c.urls
+    }
+
+    members = [
+        _membership(
+            story,
+            i + 1,
+            cluster_of[story.url],
+            event_id,
+            seed,
+            seed_vectors,
+            vectors,
+            sims,
+            joined,
+            clusters,
+        )
+        for i, story in enumerate(inside)
+    ]
+    members += [
+        Membership(url, "", False, None, None, None, "out: published outside the time window")
+        for url in outside
+    ]
+    return Clustering(
+        seed_id=seed.seed_id,
+        window_start=start,
+        window_end=end,
+        event_cluster_id=event_id,
+        clusters=clusters,
+        members=members,
+        outside_window=outside,
+        params={k: float(v) for k, v in asdict(params).items()},
+    )
+
+
+def seed_time_of(times: list[datetime | None]) -> datetime:
+    """The seed's time: row 0, always known."""
+    seed_time = times[0]
+    if seed_time is None:
+        raise ValueError("the seed must have a publication time")
+    return seed_time
+
+
+def _cos(a: Vector, b: Vector) -> float:
+    return round(float(np.dot(a, b)), 4)
+
+
+def _join_by_names(
+    inside: list[Story],
+    vectors: Mapping[str, Embedded],
+    event: set[int],
+    times: list[datetime | None],
+    params: ClusterParams,
+) -> dict[int, list[str]]:
+    """Stories outside the event that name enough of its distinctive names, during it."""
+    if not event:
+        return {}
+    event_leads = [vectors[inside[i - 1].url].lead_text for i in event]
+    other = [i for i in range(1, len(inside) + 1) if i not in event]
+    signature = distinctive_names(
+        event_leads, [vectors[inside[i - 1].url].lead_text for i in other], params
+    )
+    seed_time = seed_time_of(times)
+    known = [t for t in (times[i] for i in event) if t is not None]
+    first, last = min(known, default=seed_time), max(known, default=seed_time)
+    joined = {}
+    for i in other:
+        when = times[i]
+        if when is not None and not (first - timedelta(days=1) <= when <= last + timedelta(days=1)):
+            continue
+        shared = sorted(names(vectors[inside[i - 1].url].lead_text) & signature)
+        if len(shared) >= params.min_shared_names:
+            joined[i] = shared
+    return joined
+
+
+def _cluster(
+    cluster_id: str, is_event: bool, rows: list[int], inside: list[Story], sims: Vector
+) -> Cluster:
+    stories = [inside[i - 1] for i in rows]
+    if rows:
+        block = sims[np.ix_(rows, rows)]
+        central = rows[int(np.argmax(block.mean(axis=1)))]
+        label = inside[central - 1].title
+    else:
+        label = ""
+    dated = [s.published_at for s in stories if s.date_source != FIRST_SEEN]
+    return Cluster(
+        cluster_id=cluster_id,
+        size=len(stories),
+        is_event=is_event,
+        label=label,
+        first_published_at=min(dated, default=None),
+        last_published_at=max(dated, default=None),
+        urls=tuple(s.url for s in stories),
+    )
+
+
+def _when(hours: float | None) -> str:
+    if hours is None:
+        return "date unknown"
+    span = f"{abs(hours):.0f} h" if abs(hours) < 48 else f"{abs(hours) / 24:.1f} days"
+    return f"{span} {'after' if hours >= 0 else 'before'} the seed"
+
+
+def _membership(
+    story: Story,
+    row: int,
+    cluster_id: str,
+    event_id: str,
+    seed: Seed,
+    seed_vectors: Embedded,
+    vectors: Mapping[str, Embedded],
+    sims: Vector,
+    joined: Mapping[int, list[str]],
+    clusters: list[Cluster],
+) -> Membership:
+    vec = vectors[story.url]
+    lead_sim, doc_sim = _cos(seed_vectors.lead, vec.lead), _cos(seed_vectors.doc, vec.doc)
+    hours = None
+    if story.date_source != FIRST_SEEN:
+        hours = round((story.published_at - seed.published_at).total_seconds() / 3600, 2)
+    when = _when(hours)
+    if cluster_id == event_id and row in joined:
+        reason = f"in: names the event's {', '.join(n.title() for n in joined[row])}; {when}"
+    elif cluster_id == event_id:
+        reason = f"in: clustered with the seed (lead similarity {lead_sim:.2f}; {when})"
+    else:
+        size = next(c.size for c in clusters if c.cluster_id == cluster_id)
+        group = "on its own" if size == 1 else f"in a cluster of {size} on another event"
+        reason = f"out: {group} (lead similarity to the seed {lead_sim:.2f}; {when})"
+    return Membership(
+        story.url, cluster_id, cluster_id == event_id, lead_sim, doc_sim, hours, reason
+    )

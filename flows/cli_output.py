@@ -1,0 +1,159 @@
+"""What the `parallax` commands print: summaries of runs, query results, a progress bar."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+
+from storage.query import QueryResult
+
+
+class ProgressBar:
+    """A rich progress bar listening to flows.progress."""
+
+    def __init__(self) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self.progress = Progress(
+            TextColumn("{task.description:<9}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            transient=True,
+            console=stderr_console(),
+        )
+        self.tasks: dict[str, Any] = {}
+
+    def begin(self, stage: str, total: int) -> None:
+        self.tasks[stage] = self.progress.add_task(stage, total=total)
+
+    def advance(self, stage: str, amount: int = 1) -> None:
+        if stage in self.tasks:
+            self.progress.advance(self.tasks[stage], amount)
+
+
+def stderr_console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+@contextmanager
+def progress_bar() -> Iterator[None]:
+    """Show a progress bar on an interactive terminal; stay silent otherwise."""
+    if not sys.stderr.isatty():
+        yield
+        return
+    from flows import progress
+
+    bar = ProgressBar()
+    with bar.progress, progress.listening(bar):
+        yield
+
+
+def print_ingest_summary(summary: Any, db: str, elapsed: float) -> None:
+    """The run's counts, failures by reason and timings, on stdout."""
+
+    def counts(mapping: dict[str, int]) -> str:
+        return ", ".join(f"{count} {name}" for name, count in sorted(mapping.items())) or "none"
+
+    seconds = summary.seconds
+    lines = [
+        f"outlets    {summary.outlets}",
+        f"feeds      {summary.feeds_polled} polled ({counts(summary.feed_status)}), "
+        f"{summary.feeds_not_due} not due",
+        f"entries    {summary.entries_seen} in feeds, {summary.entries_new} new"
+        + (f", skipped: {counts(summary.entries_skipped)}" if summary.entries_skipped else ""),
+        f"articles   {summary.articles_stored} stored of {summary.articles_pending} pending"
+        + (f" ({counts(summary.article_status)})" if summary.article_status else ""),
+    ]
+    failures = "; ".join(f"{kind}: {counts(reasons)}" for kind, reasons in summary.failures.items())
+    lines.append(f"failures   {failures or 'none'}")
+    lines.append(
+        f"time       {elapsed:.1f} s in all: ingest {seconds.get('total', 0):.1f} s "
+        f"(feeds {seconds.get('feeds', 0):.1f} s, articles {seconds.get('articles', 0):.1f} s; "
+        f"summed over workers: download {seconds.get('download', 0):.1f} s, "
+        f"extraction {seconds.get('extract', 0):.1f} s, storage {seconds.get('store', 0):.1f} s)"
+    )
+    lines.append(f"database   {db}")
+    click.echo("\n".join(lines))
+
+
+def print_pipeline_summary(summary: Any, db: str, elapsed: float) -> None:
+    """The ingest lines, then one line per analysis stage, then where the time went."""
+    from flows.ingest import IngestSummary
+
+    if summary.ingest:
+        print_ingest_summary(IngestSummary(**summary.ingest), db, summary.seconds.get("ingest", 0))
+    embed, cluster, compare, report = (
+        summary.embed,
+        summary.cluster,
+        summary.compare,
+        summary.report,
+    )
+    lines = []
+    if embed:
+        lines.append(
+            f"embed      {embed['texts']} texts of {embed['stories']} stories and the seed: "
+            f"{embed['embedded']} embedded, {embed['reused']} already stored ({embed['model']})"
+        )
+    if cluster:
+        lines.append(
+            f"cluster    {cluster['stories']} stories in the window, {cluster['clusters']} "
+            f"clusters; the seed's event: {cluster['event_stories']} stories"
+        )
+    if compare:
+        lines.append(f"compare    {compare['outlets']} outlets, {compare['copies']} copies")
+    if report:
+        lines.append(f"report     {report['html']}, {report['markdown']}")
+    stages = summary.seconds
+    spent = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in stages.items())
+    startup = max(0.0, elapsed - sum(stages.values()))
+    lines.append(
+        f"time       {elapsed:.1f} s in all: Prefect and start-up {startup:.1f} s, {spent}"
+    )
+    click.echo("\n".join(lines))
+
+
+def render(result: QueryResult, fmt: str) -> str:
+    """A query result as an aligned table, CSV, or JSON (JSON columns nested, not quoted)."""
+    columns, rows = result.columns, result.rows
+    if fmt == "json":
+        is_json = [kind == "JSON" for kind in result.types] or [False] * len(columns)
+        records = [
+            {
+                name: json.loads(value) if nested and isinstance(value, str) else value
+                for name, value, nested in zip(columns, row, is_json, strict=True)
+            }
+            for row in rows
+        ]
+        return json.dumps(records, default=str, ensure_ascii=False, indent=2)
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(rows)
+        return buffer.getvalue().rstrip("\n")
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(*columns, show_lines=False)
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    width = max(80, min(200, 30 * max(len(columns), 1)))
+    buffer = io.StringIO()
+    Console(file=buffer, width=width, force_terminal=False).print(table)
+    return buffer.getvalue().rstrip("\n") + f"\n({len(rows)} row{'s' if len(rows) != 1 else ''})"

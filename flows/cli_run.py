@@ -1,0 +1,246 @@
+"""The `parallax` commands that fetch and analyse: ingest, run, report, demo."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from flows.cli import DEMO_DB, DEMO_REPORT_DIR, cli
+from flows.cli_common import F, Failure, ingest_options, overrides_from, settings_for
+from flows.cli_output import print_ingest_summary, print_pipeline_summary, progress_bar
+from flows.settings import Settings
+
+
+def _run_ingest(
+    ctx: click.Context, sources: str, settings: Settings, overrides: dict[str, Any]
+) -> None:
+    from flows.ingest import IngestFailed, ingest_sources
+
+    began = time.perf_counter()
+    try:
+        with progress_bar():
+            summary = ingest_sources(sources, config=ctx.obj.get("config"), overrides=overrides)
+    except IngestFailed as err:
+        print_ingest_summary(err.summary, settings.storage.db, time.perf_counter() - began)
+        raise Failure(f"run failed: {err.summary.message}") from err
+    print_ingest_summary(summary, settings.storage.db, time.perf_counter() - began)
+
+
+@cli.command()
+@click.option(
+    "--sources",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Sources file: one [[outlets]] table per outlet with its feeds.",
+)
+@ingest_options
+@click.pass_context
+def ingest(
+    ctx: click.Context,
+    sources: str,
+    db: str | None,
+    allow_private_network: bool | None,
+    resolve: tuple[str, ...],
+    workers: int | None,
+) -> None:
+    """Fetch the feeds of a sources file and store entries and article text.
+
+    Feeds that are backing off after failures wait until they are due again.
+    """
+    from flows.sources import load_sources
+
+    overrides = overrides_from(db, allow_private_network, resolve, workers)
+    settings = settings_for(ctx, overrides)
+    load_sources(sources)  # fail on a bad file before starting Prefect
+    _run_ingest(ctx, sources, settings, overrides)
+
+
+def _run_pipeline(
+    ctx: click.Context, sources: str, seed: str, settings: Settings, **params: Any
+) -> None:
+    from flows.pipeline import PipelineFailed, run_pipeline
+
+    began = time.perf_counter()
+    try:
+        with progress_bar():
+            summary = run_pipeline(sources, seed, config=ctx.obj.get("config"), **params)
+    except PipelineFailed as err:
+        print_pipeline_summary(err.summary, settings.storage.db, time.perf_counter() - began)
+        raise Failure(f"run failed: {err.summary.message}") from err
+    print_pipeline_summary(summary, settings.storage.db, time.perf_counter() - began)
+
+
+_run_options = [
+    click.option(
+        "--seed",
+        required=True,
+        type=click.Path(dir_okay=False),
+        help="Seed document (text): the event to find and compare.",
+    ),
+    click.option(
+        "--seed-date",
+        metavar="DATE",
+        help="When the seed was published (YYYY-MM-DD or ISO time); else from the seed's "
+        ".toml beside it or its file name.",
+    ),
+    click.option("--since", metavar="DATE", help="Window start (default: before the seed's date)."),
+    click.option("--until", metavar="DATE", help="Window end (default: after the seed's date)."),
+    click.option(
+        "--report-dir",
+        default="report",
+        show_default=True,
+        type=click.Path(file_okay=False),
+        help="Where report.html and report.md go.",
+    ),
+]
+
+
+def run_options(func: F) -> F:
+    for option in reversed(_run_options):
+        func = option(func)
+    return func
+
+
+def _check_run_input(
+    sources: str, seed: str, seed_date: str | None, since: str | None, until: str | None
+) -> None:
+    """Fail on a bad sources file, seed or date before Prefect starts."""
+    from flows.seeds import load_seed, parse_when
+    from flows.sources import load_sources
+
+    load_sources(sources)
+    load_seed(seed, seed_date)
+    for flag, value in (("--since", since), ("--until", until)):
+        if value:
+            parse_when(value, flag)
+
+
+@cli.command()
+@click.option(
+    "--sources",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Sources file: one [[outlets]] table per outlet with its feeds.",
+)
+@run_options
+@ingest_options
+@click.pass_context
+def run(
+    ctx: click.Context,
+    sources: str,
+    seed: str,
+    seed_date: str | None,
+    since: str | None,
+    until: str | None,
+    report_dir: str,
+    db: str | None,
+    allow_private_network: bool | None,
+    resolve: tuple[str, ...],
+    workers: int | None,
+) -> None:
+    """Ingest, embed, cluster around the seed, compare the outlets, and write the report."""
+    overrides = overrides_from(db, allow_private_network, resolve, workers)
+    settings = settings_for(ctx, overrides)
+    _check_run_input(sources, seed, seed_date, since, until)
+    _run_pipeline(
+        ctx,
+        sources,
+        seed,
+        settings,
+        db=db,
+        report_dir=report_dir,
+        seed_date=seed_date,
+        since=since,
+        until=until,
+        overrides=overrides,
+    )
+
+
+@cli.command()
+@click.option("--db", type=click.Path(dir_okay=False), help="DuckDB file (default: [storage] db).")
+@click.option(
+    "--report-dir",
+    default="report",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Where report.html and report.md go.",
+)
+@click.pass_context
+def report(ctx: click.Context, db: str | None, report_dir: str) -> None:
+    """Render the report of the latest clustering from the database alone (no fetching)."""
+    from flows.pipeline import report_flow
+
+    overrides = {"storage.db": db} if db else {}
+    settings = settings_for(ctx, overrides)
+    if not Path(settings.storage.db).exists():
+        raise Failure(f"no database at {settings.storage.db}: run `parallax run` first")
+    summary = report_flow(
+        db=db, report_dir=report_dir, config=ctx.obj.get("config"), overrides=overrides
+    )
+    click.echo(f"report     {summary.html}, {summary.markdown} ({summary.stories} stories)")
+
+
+@cli.command()
+@click.option(
+    "--db",
+    default=DEMO_DB,
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="DuckDB file for the demo.",
+)
+@click.option(
+    "--report-dir",
+    default=DEMO_REPORT_DIR,
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Where the demo's report goes.",
+)
+@click.option("--serve", is_flag=True, help="Only serve the demo site until Ctrl-C.")
+@click.option("--workers", type=click.IntRange(1, 64), help="Concurrent fetch tasks.")
+@click.pass_context
+def demo(ctx: click.Context, db: str, report_dir: str, serve: bool, workers: int | None) -> None:
+    """Serve the bundled offline news site on loopback and run the whole pipeline on it."""
+    from flows.demo_site import DEMO_SEED, DEMO_SOURCES, DemoSite
+
+    with DemoSite() as site:
+        if serve:
+            _serve_demo_site(site)
+            return
+        overrides = overrides_from(db, True, (), workers)
+        # Loopback serves instantly; the politeness delay for real sites would only slow it.
+        overrides |= {"http.host_map": site.host_map(), "http.per_host_delay_s": 0.0}
+        settings = settings_for(ctx, overrides)
+        click.echo(f"Serving {len(site.hosts)} demo outlets on 127.0.0.1:{site.port}; running...")
+        _run_pipeline(
+            ctx,
+            str(DEMO_SOURCES),
+            str(DEMO_SEED),
+            settings,
+            db=db,
+            report_dir=report_dir,
+            overrides=overrides,
+        )
+    click.echo(f"Open {Path(report_dir) / 'report.html'}, or ask the database, for example:")
+    example = "SELECT outlet, title FROM event_coverage ORDER BY published_at"
+    click.echo(f'  parallax sql "{example}" --db {db}')
+
+
+def _serve_demo_site(site: Any) -> None:
+    """Serve until Ctrl-C, saying how to reach the outlets."""
+    from flows.demo_site import DEMO_SOURCES
+
+    click.echo(f"Demo site on 127.0.0.1:{site.port}; for example:")
+    click.echo(f"  curl -H 'Host: {site.hosts[0]}' http://127.0.0.1:{site.port}/")
+    click.echo(
+        f"  parallax ingest --sources {DEMO_SOURCES} --allow-private-network "
+        + " ".join(f"--resolve {h}=127.0.0.1:{site.port}" for h in site.hosts[:2])
+        + " ..."
+    )
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        return

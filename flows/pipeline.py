@@ -1,0 +1,333 @@
+"""The `pipeline` flow and its stages as flows: ingest, embed, cluster, compare, report.
+
+    pipeline ─▶ ingest (flows/ingest.py) ─▶ embed ─▶ cluster ─▶ compare ─▶ report
+
+Each stage is a flow of its own, so it can be re-run alone (`parallax report` re-renders from
+the database; a new model re-embeds without re-fetching). Stages read from and write to the
+Store in the flow process; only embedding runs in tasks, in batches of texts.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
+from prefect.states import Failed
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from analysis.embed import Embedder
+from analysis.text import text_hash
+from flows.errors import UserInputError
+from flows.ingest import IngestFailed, IngestSummary, ingest
+from flows.seeds import load_seed, parse_when
+from flows.settings import Settings, load_settings
+from flows.stages import (
+    ClusterSummary,
+    EmbedSummary,
+    ReportSummary,
+    Vectors,
+    Window,
+    cluster_stage,
+    compare_stage,
+    missing_texts,
+    report_stage,
+    texts_to_embed,
+    window,
+)
+from storage import Store
+from storage.errors import StorageError
+
+DEFAULT_REPORT_DIR = "report"
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a pipeline run was asked to do, as JSON-friendly flow parameters."""
+
+    seed: str
+    db: str | None = None
+    seed_date: str | None = None
+    since: str | None = None
+    until: str | None = None
+    config: str | None = None
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+    def all_overrides(self) -> dict[str, Any]:
+        """The overrides, with --db as storage.db."""
+        return {**self.overrides, **({"storage.db": self.db} if self.db else {})}
+
+    def settings(self) -> Settings:
+        return load_settings(self.config, self.all_overrides())
+
+    def window(self, settings: Settings) -> Window:
+        seed = load_seed(self.seed, self.seed_date)
+        since = parse_when(self.since, "--since") if self.since else None
+        until = parse_when(self.until, "--until") if self.until else None
+        if since and until and since >= until:
+            raise UserInputError("--since must be before --until")
+        return window(seed, settings, since, until)
+
+
+def _open(settings: Settings) -> Store:
+    return Store(settings.storage.db, lock_timeout_s=settings.storage.lock_timeout_s)
+
+
+@task(name="embed-texts", cache_policy=NO_CACHE)
+def embed_texts_task(texts: list[str], model: str, device: str, batch_size: int) -> Vectors:
+    """Encode a batch of texts (the model loads once per process)."""
+    return Embedder(model, device=device, batch_size=batch_size).encode(texts)
+
+
+def run_embed(request: Request) -> EmbedSummary:
+    """Embed the seed and the window's stories' texts that have no vector yet."""
+    began = time.perf_counter()
+    settings = request.settings()
+    win = request.window(settings)
+    embed = settings.embed
+    with _open(settings) as store:
+        store.upsert_seed(win.seed, text_hash(win.seed.text))
+        texts, stories = texts_to_embed(store, win)
+        todo = missing_texts(store, settings, texts)
+    summary = EmbedSummary(
+        model=embed.model, stories=stories, texts=len(texts), reused=len(texts) - len(todo)
+    )
+    if todo:
+        # Longest first, so each batch holds texts of similar length (less padding).
+        items = sorted(todo.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        chunks = [
+            items[i : i + embed.texts_per_task] for i in range(0, len(items), embed.texts_per_task)
+        ]
+        futures = [
+            embed_texts_task.submit(
+                [t for _, t in chunk], embed.model, embed.device, embed.batch_size
+            )
+            for chunk in chunks
+        ]
+        with _open(settings) as store:
+            for chunk, future in zip(chunks, futures, strict=True):
+                vectors = future.result()
+                summary.embedded += store.store_embeddings(
+                    embed.model, [h for h, _ in chunk], vectors
+                )
+    summary.seconds = round(time.perf_counter() - began, 3)
+    get_run_logger().info(
+        "embed: %s texts, %s embedded, %s reused", summary.texts, summary.embedded, summary.reused
+    )
+    return summary
+
+
+def run_cluster(request: Request, run_id: str | None = None) -> ClusterSummary:
+    """Cluster the window around the seed from stored vectors."""
+    settings = request.settings()
+    win = request.window(settings)
+    with _open(settings) as store:
+        store.upsert_seed(win.seed, text_hash(win.seed.text))
+        return cluster_stage(store, settings, win, run_id)
+
+
+def run_compare(request: Request, clustering_id: str | None = None) -> dict[str, Any]:
+    """Compare the outlets in the (latest) clustering's event."""
+    settings = request.settings()
+    began = time.perf_counter()
+    with _open(settings) as store:
+        cid = clustering_id or store.latest_clustering_id(
+            load_seed(request.seed, request.seed_date).seed_id
+        )
+        if cid is None:
+            raise UserInputError("no clustering to compare yet: run the cluster stage first")
+        comparison = compare_stage(store, cid)
+    return {
+        "clustering_id": cid,
+        "outlets": len(comparison.outlets),
+        "copies": len(comparison.copies),
+        "seconds": round(time.perf_counter() - began, 3),
+    }
+
+
+def run_report(
+    db: str | None,
+    report_dir: str,
+    config: str | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    clustering_id: str | None = None,
+) -> ReportSummary:
+    """Render the report from the database alone, and publish its Markdown as an artifact."""
+    settings = load_settings(config, {**(overrides or {}), **({"storage.db": db} if db else {})})
+    with _open(settings) as store:
+        summary = report_stage(store, Path(report_dir), clustering_id)
+    _publish(summary)
+    return summary
+
+
+def _publish(summary: ReportSummary) -> None:
+    """The Markdown report as a Prefect artifact (shown in the UI beside the flow run)."""
+    try:
+        create_markdown_artifact(
+            key="parallax-report", markdown=summary.markdown_text, description="Parallax report"
+        )
+    except Exception as err:  # noqa: BLE001 - the files are written; the artifact is a bonus
+        get_run_logger().warning("could not publish the report artifact: %s", err)
+
+
+def _expected(err: BaseException) -> bool:
+    return isinstance(err, (UserInputError, StorageError, IngestFailed))
+
+
+cluster_task = task(name="cluster", cache_policy=NO_CACHE)(run_cluster)
+compare_task = task(name="compare", cache_policy=NO_CACHE)(run_compare)
+report_task = task(name="report", cache_policy=NO_CACHE)(run_report)
+
+
+@flow(name="embed", validate_parameters=False)
+def embed_flow(request: dict[str, Any]) -> EmbedSummary:
+    """Embed what the window needs that is not embedded yet."""
+    return run_embed(Request(**request))
+
+
+@flow(name="cluster", validate_parameters=False)
+def cluster_flow(request: dict[str, Any], run_id: str | None = None) -> ClusterSummary:
+    """Cluster the window's stories around the seed."""
+    return run_cluster(Request(**request), run_id)
+
+
+@flow(name="compare", validate_parameters=False)
+def compare_flow(request: dict[str, Any], clustering_id: str | None = None) -> dict[str, Any]:
+    """Compare how the outlets covered the event."""
+    return run_compare(Request(**request), clustering_id)
+
+
+@flow(name="report", validate_parameters=False)
+def report_flow(
+    db: str | None = None,
+    report_dir: str = DEFAULT_REPORT_DIR,
+    config: str | None = None,
+    overrides: dict[str, Any] | None = None,
+    clustering_id: str | None = None,
+) -> ReportSummary:
+    """Render the HTML and Markdown report from the database."""
+    try:
+        return run_report(db, report_dir, config, overrides, clustering_id)
+    except (UserInputError, StorageError) as err:
+        return Failed(message=str(err), data=err)  # type: ignore[return-value]
+
+
+@dataclass
+class PipelineSummary:
+    """What a pipeline run did, stage by stage."""
+
+    run_id: str
+    status: str = "completed"
+    message: str = ""
+    ingest: dict[str, Any] = field(default_factory=dict)
+    embed: dict[str, Any] = field(default_factory=dict)
+    cluster: dict[str, Any] = field(default_factory=dict)
+    compare: dict[str, Any] = field(default_factory=dict)
+    report: dict[str, Any] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _run_summary(summary: PipelineSummary) -> dict[str, Any]:
+    """The runs table's summary: the pipeline's stages and the report's counts and failures."""
+    ingest_part = summary.ingest
+    counts = {
+        "outlets": ingest_part.get("outlets", 0),
+        "feeds polled": ingest_part.get("feeds_polled", 0),
+        "entries new": ingest_part.get("entries_new", 0),
+        "articles stored": ingest_part.get("articles_stored", 0),
+        "texts embedded": summary.embed.get("embedded", 0),
+        "stories in window": summary.cluster.get("stories", 0),
+        "stories in event": summary.cluster.get("event_stories", 0),
+    }
+    return {**summary.as_dict(), "counts": counts, "failures": ingest_part.get("failures", {})}
+
+
+@flow(name="pipeline", validate_parameters=False, task_runner=ThreadPoolTaskRunner(max_workers=8))  # type: ignore[arg-type]
+def pipeline(
+    sources: str,
+    seed: str,
+    db: str | None = None,
+    report_dir: str = DEFAULT_REPORT_DIR,
+    seed_date: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    config: str | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> PipelineSummary:
+    """Ingest the sources, embed, cluster around the seed, compare the outlets, and report."""
+    request = Request(seed, db, seed_date, since, until, config, dict(overrides or {}))
+    settings = request.settings()
+    request.window(settings)  # a bad seed or date fails here, before anything is fetched
+    run_id = str(flow_run.id or uuid.uuid4())
+    summary = PipelineSummary(run_id=run_id)
+    with _open(settings) as store:
+        store.start_run(
+            run_id, "pipeline", {"sources": sources, "seed": seed, "db": settings.storage.db}
+        )
+    stage = "ingest"
+    try:
+        began = time.perf_counter()
+        ingested: IngestSummary = ingest(
+            sources=sources, config=config, overrides=request.all_overrides()
+        )
+        summary.ingest, summary.seconds["ingest"] = asdict(ingested), _since(began)
+        # The later stages run as tasks, not subflows: a sync subflow costs ~1 s of heartbeat
+        # join each, more than clustering and comparing the demo take.
+        stage, began = "embed", time.perf_counter()
+        summary.embed, summary.seconds["embed"] = asdict(run_embed(request)), _since(began)
+        stage, began = "cluster", time.perf_counter()
+        clustered = cluster_task(request, run_id)
+        summary.cluster, summary.seconds["cluster"] = asdict(clustered), _since(began)
+        stage, began = "compare", time.perf_counter()
+        summary.compare = compare_task(request, clustered.clustering_id)
+        summary.seconds["compare"] = _since(began)
+        with _open(settings) as store:  # the report shows this run, so record it first
+            store.finish_run(run_id, "completed", _run_summary(summary))
+        stage, began = "report", time.perf_counter()
+        reported = report_task(db, report_dir, config, overrides, clustered.clustering_id)
+        summary.report = {k: v for k, v in asdict(reported).items() if k != "markdown_text"}
+        summary.seconds["report"] = _since(began)
+    except BaseException as err:
+        summary.status = "failed"
+        summary.message = f"{stage} failed: {err}"
+        if isinstance(err, IngestFailed):
+            summary.ingest = asdict(err.summary)
+        with _open(settings) as store:
+            store.finish_run(run_id, "failed", _run_summary(summary), summary.message)
+        if _expected(err):
+            return Failed(message=summary.message, data=PipelineFailed(summary))  # type: ignore[return-value]
+        raise
+    with _open(settings) as store:
+        store.finish_run(run_id, "completed", _run_summary(summary))
+    return summary
+
+
+def _since(began: float) -> float:
+    return round(time.perf_counter() - began, 3)
+
+
+class PipelineFailed(Exception):
+    """A stage failed; carries the run's summary."""
+
+    def __init__(self, summary: PipelineSummary) -> None:
+        super().__init__(summary.message)
+        self.summary = summary
+
+
+def run_pipeline(sources: str, seed: str, **params: Any) -> PipelineSummary:
+    """Run the pipeline flow with [ingest] workers threads (as the CLI and `serve` do)."""
+    settings = load_settings(params.get("config"), params.get("overrides"))
+    runner: ThreadPoolTaskRunner[Any] = ThreadPoolTaskRunner(max_workers=settings.ingest.workers)
+    flow_with_workers = pipeline.with_options(task_runner=runner)  # type: ignore[arg-type]
+    summary: PipelineSummary = flow_with_workers(sources=sources, seed=seed, **params)
+    return summary

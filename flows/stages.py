@@ -1,0 +1,199 @@
+"""The analysis stages as library calls on an open Store: embed, cluster, compare, report.
+
+Prefect-free on purpose (the flows in flows/pipeline.py wrap them), so each stage can be re-run
+from a REPL against a database, and each reads what it needs from the Store and writes back.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from analysis.cluster import Embedded, cluster_around_seed, window_for
+from analysis.compare import compare_outlets, find_copies
+from analysis.records import Clustering, Comparison, Membership, Seed, Story
+from analysis.text import doc_text, lead_text, text_hash
+from flows.errors import UserInputError
+from flows.settings import Settings
+from reports.render import ReportFiles, render_markdown, write_report
+from storage import Store
+
+Vectors = npt.NDArray[np.float32]
+Encoder = Callable[[list[str]], Vectors]
+
+
+class StageError(UserInputError):
+    """A stage asked to run before the one it depends on."""
+
+
+@dataclass(frozen=True)
+class Window:
+    """The seed and the time window its event is looked for in."""
+
+    seed: Seed
+    start: datetime
+    end: datetime
+
+
+def window(
+    seed: Seed, settings: Settings, since: datetime | None, until: datetime | None
+) -> Window:
+    """The window: --since/--until where given, else around the seed's date."""
+    start, end = window_for(seed, settings.cluster)
+    return Window(seed, since or start, until or end)
+
+
+@dataclass(frozen=True)
+class StoryTexts:
+    """The two texts embedded per story (see analysis/text.py for why these)."""
+
+    lead: str
+    doc: str
+
+    @property
+    def hashes(self) -> tuple[str, str]:
+        return text_hash(self.lead), text_hash(self.doc)
+
+
+def story_texts(title: str, text: str) -> StoryTexts:
+    return StoryTexts(lead_text(title, text), doc_text(title, text))
+
+
+def seed_texts(seed: Seed) -> StoryTexts:
+    # The seed's headline is ours, not the author's: its own opening sentences are its lead.
+    return story_texts("", seed.text)
+
+
+@dataclass
+class EmbedSummary:
+    """What the embed stage did."""
+
+    model: str
+    stories: int = 0
+    texts: int = 0
+    embedded: int = 0
+    reused: int = 0
+    seconds: float = 0.0
+
+
+def texts_to_embed(store: Store, win: Window) -> tuple[dict[str, str], int]:
+    """hash -> text for the seed and the window's stories (lead and document texts), and
+    the number of stories."""
+    stories, _ = store.window_stories(win.start, win.end)
+    texts: dict[str, str] = {}
+    for item in [seed_texts(win.seed)] + [story_texts(s.title, s.text) for s in stories]:
+        for value in (item.lead, item.doc):
+            texts[text_hash(value)] = value
+    return texts, len(stories)
+
+
+def missing_texts(store: Store, settings: Settings, texts: dict[str, str]) -> dict[str, str]:
+    """The texts without a vector from the configured model: nothing is embedded twice."""
+    known = store.known_embeddings(texts, settings.embed.model)
+    return {h: t for h, t in texts.items() if h not in known}
+
+
+@dataclass
+class ClusterSummary:
+    """What the cluster stage produced."""
+
+    clustering_id: str
+    stories: int
+    event_stories: int
+    clusters: int
+    outside_window: int
+    seconds: float = 0.0
+
+
+def cluster_stage(
+    store: Store, settings: Settings, win: Window, run_id: str | None
+) -> ClusterSummary:
+    """Cluster the window around the seed with stored vectors, and store the clustering."""
+    began = time.perf_counter()
+    model = settings.embed.model
+    stories, outside = store.window_stories(win.start, win.end)
+    texts = {s.url: story_texts(s.title, s.text) for s in stories}
+    seed_text = seed_texts(win.seed)
+    wanted = {h for t in [*texts.values(), seed_text] for h in t.hashes}
+    vectors = store.load_embeddings(wanted, model)
+    missing = wanted - set(vectors)
+    if missing:
+        raise StageError(
+            f"{len(missing)} texts have no {model} vectors yet: run the embed stage first"
+        )
+
+    def embedded(t: StoryTexts) -> Embedded:
+        lead_hash, doc_hash = t.hashes
+        return Embedded(t.lead, vectors[lead_hash], vectors[doc_hash])
+
+    clustering = cluster_around_seed(
+        win.seed,
+        embedded(seed_text),
+        stories,
+        {url: embedded(t) for url, t in texts.items()},
+        settings.cluster,
+        since=win.start,
+        until=win.end,
+        previous=store.previous_clusters(win.seed.seed_id),
+        outside=outside,
+    )
+    clustering_id = str(uuid.uuid4())
+    store.record_clustering(clustering_id, clustering, model=model, run_id=run_id)
+    return ClusterSummary(
+        clustering_id=clustering_id,
+        stories=len(stories),
+        event_stories=sum(1 for m in clustering.members if m.in_event),
+        clusters=len(clustering.clusters),
+        outside_window=len(outside),
+        seconds=round(time.perf_counter() - began, 3),
+    )
+
+
+def compare_stage(store: Store, clustering_id: str) -> Comparison:
+    """Per-outlet coverage of the event and its copies, stored beside the clustering."""
+    stories, similarity = store.event_stories(clustering_id)
+    members = {
+        url: Membership(url, "", True, sim, 0.0, None, "") for url, sim in similarity.items()
+    }
+    copies = find_copies(stories)
+    comparison = compare_outlets(stories, members, copies)
+    store.record_comparison(clustering_id, comparison)
+    return comparison
+
+
+@dataclass
+class ReportSummary:
+    """Where the report went."""
+
+    html: str
+    markdown: str
+    stories: int
+    seconds: float = 0.0
+    markdown_text: str = field(default="", repr=False)
+
+
+def report_stage(store: Store, report_dir: Path, clustering_id: str | None = None) -> ReportSummary:
+    """Render the latest (or given) clustering's report into report_dir."""
+    began = time.perf_counter()
+    data = store.report_data(clustering_id)
+    files: ReportFiles = write_report(data, report_dir)
+    return ReportSummary(
+        html=str(files.html),
+        markdown=str(files.markdown),
+        stories=len(data.stories),
+        seconds=round(time.perf_counter() - began, 3),
+        markdown_text=render_markdown(data),
+    )
+
+
+def stories_of(clustering: Clustering, stories: list[Story]) -> list[Story]:
+    """The event's stories of a clustering (helper for callers holding both)."""
+    inside = {m.url for m in clustering.members if m.in_event}
+    return [s for s in stories if s.url in inside]

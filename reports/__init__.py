@@ -1,0 +1,1 @@
+"""Presentation: turns query results into HTML and Markdown. No Prefect, no network."""

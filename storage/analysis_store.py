@@ -1,0 +1,329 @@
+"""The Store's analysis side: seeds, embeddings, clusterings, outlet coverage and copies."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+
+from analysis.records import Clustering, Comparison, Seed, Story
+from storage.connection import TS, Database, arrow_table
+
+Vector = npt.NDArray[np.float32]
+
+
+class AnalysisStore(Database):
+    """Seeds, embeddings keyed by (text hash, model), clusterings and comparisons."""
+
+    # -- seeds and stories --------------------------------------------------------------------
+
+    def upsert_seed(self, seed: Seed, text_hash: str) -> None:
+        """Record the seed document (a changed text or date replaces the old one)."""
+        self._con.execute(
+            """INSERT INTO seeds VALUES (?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (seed_id) DO UPDATE SET path = excluded.path, title = excluded.title,
+                   text = excluded.text, text_hash = excluded.text_hash,
+                   published_at = excluded.published_at""",
+            [
+                seed.seed_id,
+                seed.path,
+                seed.title,
+                seed.text,
+                text_hash,
+                seed.published_at,
+                datetime.now(UTC),
+            ],
+        )
+
+    def seed(self, seed_id: str) -> Seed | None:
+        """A stored seed, or None."""
+        rows = self._con.execute(
+            "SELECT seed_id, text, published_at, title, path FROM seeds WHERE seed_id = ?",
+            [seed_id],
+        ).fetchall()
+        return Seed(*rows[0]) if rows else None
+
+    def window_stories(self, start: datetime, end: datetime) -> tuple[list[Story], list[str]]:
+        """Stories of the window, and the URLs of all other stories.
+
+        A story dated by when it was first seen may have been published before then, so it is
+        in the window unless first seen before the window opened.
+        """
+        rows = self._con.execute(
+            """SELECT url, outlet, coalesce(title, ''), text, published_at, date_source, language,
+                      coalesce(word_count, 0),
+                      CASE WHEN date_source = 'first_seen' THEN published_at >= $start
+                           ELSE published_at BETWEEN $start AND $end END AS inside
+               FROM articles ORDER BY published_at, url""",
+            {"start": start, "end": end},
+        ).fetchall()
+        inside = [Story(*row[:8]) for row in rows if row[8]]
+        outside = [row[0] for row in rows if not row[8]]
+        return inside, outside
+
+    # -- embeddings ---------------------------------------------------------------------------
+
+    def _embedding_table(self, dim: int, *, create: bool) -> str | None:
+        """The table holding vectors of this size (created on first use when asked)."""
+        rows = self._con.execute(
+            "SELECT table_name FROM embedding_tables WHERE dim = ?", [dim]
+        ).fetchall()
+        if rows:
+            return str(rows[0][0])
+        if not create:
+            return None
+        name = f"embeddings_{int(dim)}"
+        with self._transaction() as con:
+            con.execute(
+                f"""CREATE TABLE {name} (
+                        text_hash VARCHAR NOT NULL,
+                        model     VARCHAR NOT NULL,
+                        vector    FLOAT[{int(dim)}] NOT NULL,
+                        PRIMARY KEY (text_hash, model)
+                    )"""
+            )
+            con.execute("INSERT INTO embedding_tables VALUES (?, ?)", [dim, name])
+        return name
+
+    def _embedding_tables(self) -> list[tuple[int, str]]:
+        rows = self._con.execute(
+            "SELECT dim, table_name FROM embedding_tables ORDER BY dim"
+        ).fetchall()
+        return [(int(dim), str(name)) for dim, name in rows]
+
+    def known_embeddings(self, hashes: Iterable[str], model: str) -> set[str]:
+        """Which of these text hashes already have a vector from this model."""
+        wanted = list(hashes)
+        known: set[str] = set()
+        for _dim, table in self._embedding_tables():
+            rows = self._con.execute(
+                f"SELECT text_hash FROM {table} WHERE model = $model "  # noqa: S608 - registry name
+                "AND text_hash IN (SELECT unnest($hashes))",
+                {"model": model, "hashes": wanted},
+            ).fetchall()
+            known.update(str(row[0]) for row in rows)
+        return known
+
+    def store_embeddings(self, model: str, hashes: Sequence[str], vectors: Vector) -> int:
+        """Add vectors (one row per hash); ones already there are kept. Returns rows added."""
+        if not len(hashes):
+            return 0
+        dim = int(vectors.shape[1])
+        table = self._embedding_table(dim, create=True)
+        batch = pa.table(
+            {
+                "text_hash": pa.array(list(hashes), pa.string()),
+                "model": pa.array([model] * len(hashes), pa.string()),
+                "vector": pa.FixedSizeListArray.from_arrays(
+                    pa.array(np.ascontiguousarray(vectors, dtype=np.float32).ravel(), pa.float32()),
+                    dim,
+                ),
+            }
+        )
+        with self._transaction() as con:
+            before = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]  # noqa: S608
+            con.register("vector_batch", batch)
+            con.execute(
+                f"INSERT INTO {table} SELECT * FROM vector_batch ON CONFLICT DO NOTHING"  # noqa: S608
+            )
+            con.unregister("vector_batch")
+            after = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]  # noqa: S608
+        return int(after) - int(before)
+
+    def load_embeddings(self, hashes: Iterable[str], model: str) -> dict[str, Vector]:
+        """Vectors by text hash, for the hashes that have one from this model."""
+        wanted = list(hashes)
+        found: dict[str, Vector] = {}
+        for dim, table in self._embedding_tables():
+            result = self._con.sql(
+                f"SELECT text_hash, vector FROM {table} WHERE model = $model "  # noqa: S608
+                "AND text_hash IN (SELECT unnest($hashes))",
+                params={"model": model, "hashes": wanted},
+            ).to_arrow_table()
+            if result is None or not result.num_rows:
+                continue
+            keys = result.column("text_hash").to_pylist()
+            flat = result.column("vector").combine_chunks().flatten().to_numpy(zero_copy_only=False)
+            matrix = np.asarray(flat, dtype=np.float32).reshape(len(keys), dim)
+            found.update({key: matrix[i] for i, key in enumerate(keys)})
+        return found
+
+    # -- clusterings --------------------------------------------------------------------------
+
+    def previous_clusters(self, seed_id: str) -> dict[str, str]:
+        """url -> cluster id in the latest clustering for this seed (for stable ids)."""
+        rows = self._con.execute(
+            """SELECT m.url, m.cluster_id FROM cluster_members m
+               WHERE m.cluster_id IS NOT NULL AND m.clustering_id = (
+                   SELECT clustering_id FROM clusterings WHERE seed_id = ?
+                   ORDER BY created_at DESC, clustering_id DESC LIMIT 1)""",
+            [seed_id],
+        ).fetchall()
+        return {str(url): str(cluster) for url, cluster in rows}
+
+    def record_clustering(
+        self, clustering_id: str, clustering: Clustering, *, model: str, run_id: str | None
+    ) -> None:
+        """Store a clustering with its clusters and every story's membership, at once."""
+        cluster_rows = [
+            {
+                "clustering_id": clustering_id,
+                "cluster_id": c.cluster_id,
+                "is_event": c.is_event,
+                "size": c.size,
+                "label": c.label,
+                "first_published_at": c.first_published_at,
+                "last_published_at": c.last_published_at,
+            }
+            for c in clustering.clusters
+        ]
+        member_rows = [
+            {
+                "clustering_id": clustering_id,
+                "url": m.url,
+                "cluster_id": m.cluster_id or None,
+                "in_event": m.in_event,
+                "similarity_to_seed": m.similarity_to_seed,
+                "doc_similarity": m.doc_similarity,
+                "hours_from_seed": m.hours_from_seed,
+                "reason": m.reason,
+            }
+            for m in clustering.members
+        ]
+        cluster_schema = pa.schema(
+            [
+                ("clustering_id", pa.string()),
+                ("cluster_id", pa.string()),
+                ("is_event", pa.bool_()),
+                ("size", pa.int32()),
+                ("label", pa.string()),
+                ("first_published_at", TS),
+                ("last_published_at", TS),
+            ]
+        )
+        member_schema = pa.schema(
+            [
+                ("clustering_id", pa.string()),
+                ("url", pa.string()),
+                ("cluster_id", pa.string()),
+                ("in_event", pa.bool_()),
+                ("similarity_to_seed", pa.float64()),
+                ("doc_similarity", pa.float64()),
+                ("hours_from_seed", pa.float64()),
+                ("reason", pa.string()),
+            ]
+        )
+        stories = sum(c.size for c in clustering.clusters)
+        with self._transaction() as con:
+            con.execute(
+                "INSERT INTO clusterings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    clustering_id,
+                    clustering.seed_id,
+                    run_id,
+                    model,
+                    datetime.now(UTC),
+                    clustering.window_start,
+                    clustering.window_end,
+                    clustering.event_cluster_id,
+                    stories,
+                    json.dumps(clustering.params),
+                ],
+            )
+            con.register("cluster_batch", arrow_table(cluster_rows, cluster_schema))
+            con.execute("INSERT INTO clusters SELECT * FROM cluster_batch")
+            con.unregister("cluster_batch")
+            con.register("member_batch", arrow_table(member_rows, member_schema))
+            con.execute("INSERT INTO cluster_members SELECT * FROM member_batch")
+            con.unregister("member_batch")
+
+    def latest_clustering_id(self, seed_id: str | None = None) -> str | None:
+        """The newest clustering (for a seed, when given)."""
+        rows = self._con.execute(
+            """SELECT clustering_id FROM clusterings WHERE $seed IS NULL OR seed_id = $seed
+               ORDER BY created_at DESC, clustering_id DESC LIMIT 1""",
+            {"seed": seed_id},
+        ).fetchall()
+        return str(rows[0][0]) if rows else None
+
+    def event_stories(self, clustering_id: str) -> tuple[list[Story], dict[str, float]]:
+        """The event's stories of a clustering, and each one's similarity to the seed."""
+        rows = self._con.execute(
+            """SELECT a.url, a.outlet, coalesce(a.title, ''), a.text, a.published_at,
+                      a.date_source, a.language, coalesce(a.word_count, 0), m.similarity_to_seed
+               FROM cluster_members m JOIN articles a USING (url)
+               WHERE m.clustering_id = ? AND m.in_event ORDER BY a.published_at, a.url""",
+            [clustering_id],
+        ).fetchall()
+        return [Story(*row[:8]) for row in rows], {row[0]: float(row[8]) for row in rows}
+
+    def record_comparison(self, clustering_id: str, comparison: Comparison) -> None:
+        """Store per-outlet coverage and copies for a clustering (replacing earlier ones)."""
+        outlet_rows = [
+            {
+                "clustering_id": clustering_id,
+                **{
+                    k: getattr(o, k)
+                    for k in (
+                        "outlet",
+                        "stories",
+                        "independent_stories",
+                        "copies",
+                        "first_published_at",
+                        "lag_hours",
+                        "mean_similarity",
+                        "max_similarity",
+                        "mean_words",
+                        "total_words",
+                    )
+                },
+            }
+            for o in comparison.outlets
+        ]
+        copy_rows = [
+            {
+                "clustering_id": clustering_id,
+                "url": c.url,
+                "original_url": c.original_url,
+                "overlap": c.overlap,
+            }
+            for c in comparison.copies
+        ]
+        outlet_schema = pa.schema(
+            [
+                ("clustering_id", pa.string()),
+                ("outlet", pa.string()),
+                ("stories", pa.int32()),
+                ("independent_stories", pa.int32()),
+                ("copies", pa.int32()),
+                ("first_published_at", TS),
+                ("lag_hours", pa.float64()),
+                ("mean_similarity", pa.float64()),
+                ("max_similarity", pa.float64()),
+                ("mean_words", pa.float64()),
+                ("total_words", pa.int32()),
+            ]
+        )
+        copy_schema = pa.schema(
+            [
+                ("clustering_id", pa.string()),
+                ("url", pa.string()),
+                ("original_url", pa.string()),
+                ("overlap", pa.float64()),
+            ]
+        )
+        with self._transaction() as con:
+            con.execute("DELETE FROM outlet_coverage WHERE clustering_id = ?", [clustering_id])
+            con.execute("DELETE FROM copies WHERE clustering_id = ?", [clustering_id])
+            if outlet_rows:
+                con.register("outlet_batch", arrow_table(outlet_rows, outlet_schema))
+                con.execute("INSERT INTO outlet_coverage SELECT * FROM outlet_batch")
+                con.unregister("outlet_batch")
+            if copy_rows:
+                con.register("copy_batch", arrow_table(copy_rows, copy_schema))
+                con.execute("INSERT INTO copies SELECT * FROM copy_batch")
+                con.unregister("copy_batch")

@@ -1,0 +1,127 @@
+"""The Store's read side for reports: one clustering's data, as typed records."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from analysis.records import CopyLink, OutletCoverage, Seed
+from reports.data import NeighbourCluster, ReportData, ReportStory, RunInfo
+from storage.connection import Database
+from storage.errors import StorageError
+
+NEIGHBOURS = 12  # neighbouring clusters a report lists, largest first
+HEADLINES = 3
+
+
+class NothingToReport(StorageError):
+    """The database holds no clustering yet."""
+
+
+class ReportStore(Database):
+    """Reads everything a report shows."""
+
+    def report_data(self, clustering_id: str | None = None) -> ReportData:
+        """The data of a clustering's report (the latest clustering by default)."""
+        rows = self._con.execute(
+            """SELECT c.clustering_id, c.seed_id, c.model, c.window_start, c.window_end,
+                      c.event_cluster_id, c.run_id, s.text, s.published_at, s.title, s.path
+               FROM clusterings c JOIN seeds s USING (seed_id)
+               WHERE $id IS NULL OR c.clustering_id = $id
+               ORDER BY c.created_at DESC, c.clustering_id DESC LIMIT 1""",
+            {"id": clustering_id},
+        ).fetchall()
+        if not rows:
+            raise NothingToReport(f"{self.path} holds no clustering yet: run `parallax run` first")
+        cid, seed_id, model, start, end, event_id, run_id, text, published, title, path = rows[0]
+        return ReportData(
+            generated_at=datetime.now(UTC),
+            seed=Seed(seed_id, text, published, title or "", path or ""),
+            model=model,
+            window_start=start,
+            window_end=end,
+            event_cluster_id=event_id,
+            stories=self._report_stories(cid),
+            outlets=self._outlet_coverage(cid),
+            copies=self._copies(cid),
+            neighbours=self._neighbours(cid),
+            outlets_without_story=self._outlets_without_story(cid),
+            run=self._run_info(run_id),
+        )
+
+    def _copies(self, cid: str) -> list[CopyLink]:
+        rows = self._con.execute(
+            "SELECT url, original_url, overlap FROM copies WHERE clustering_id = ? ORDER BY url",
+            [cid],
+        ).fetchall()
+        return [CopyLink(*row) for row in rows]
+
+    def _report_stories(self, cid: str) -> list[ReportStory]:
+        rows = self._con.execute(
+            """SELECT a.url, a.outlet, coalesce(a.title, ''), a.published_at, a.date_source,
+                      m.similarity_to_seed, coalesce(a.word_count, 0), m.reason, k.original_url
+               FROM cluster_members m JOIN articles a USING (url)
+               LEFT JOIN copies k ON k.clustering_id = m.clustering_id AND k.url = m.url
+               WHERE m.clustering_id = ? AND m.in_event
+               ORDER BY a.published_at, a.url""",
+            [cid],
+        ).fetchall()
+        return [ReportStory(*row) for row in rows]
+
+    def _outlet_coverage(self, cid: str) -> list[OutletCoverage]:
+        rows = self._con.execute(
+            """SELECT outlet, stories, independent_stories, copies, first_published_at, lag_hours,
+                      mean_similarity, max_similarity, mean_words, total_words
+               FROM outlet_coverage WHERE clustering_id = ?
+               ORDER BY first_published_at NULLS LAST, outlet""",
+            [cid],
+        ).fetchall()
+        return [OutletCoverage(*row) for row in rows]
+
+    def _neighbours(self, cid: str) -> list[NeighbourCluster]:
+        rows = self._con.execute(
+            """SELECT c.cluster_id, c.size, c.label, c.first_published_at,
+                      list(a.title ORDER BY m.similarity_to_seed DESC, a.url)
+               FROM clusters c
+               JOIN cluster_members m ON m.clustering_id = c.clustering_id
+                                     AND m.cluster_id = c.cluster_id
+               JOIN articles a ON a.url = m.url
+               WHERE c.clustering_id = ? AND NOT c.is_event
+               GROUP BY ALL ORDER BY c.size DESC, c.first_published_at, c.cluster_id LIMIT ?""",
+            [cid, NEIGHBOURS],
+        ).fetchall()
+        return [
+            NeighbourCluster(cluster_id, size, label or "", list(titles)[:HEADLINES], first)
+            for cluster_id, size, label, first, titles in rows
+        ]
+
+    def _outlets_without_story(self, cid: str) -> list[str]:
+        rows = self._con.execute(
+            """SELECT name FROM outlets WHERE name NOT IN (
+                   SELECT a.outlet FROM cluster_members m JOIN articles a USING (url)
+                   WHERE m.clustering_id = ? AND m.in_event)
+               ORDER BY name""",
+            [cid],
+        ).fetchall()
+        return [str(row[0]) for row in rows]
+
+    def _run_info(self, run_id: str | None) -> RunInfo | None:
+        if run_id is None:
+            return None
+        rows = self._con.execute(
+            "SELECT run_id, status, started_at, finished_at, summary FROM runs WHERE run_id = ?",
+            [run_id],
+        ).fetchall()
+        if not rows:
+            return None
+        run_id, status, started, finished, summary = rows[0]
+        data = json.loads(summary) if summary else {}
+        return RunInfo(
+            run_id=run_id,
+            status=status,
+            started_at=started,
+            finished_at=finished,
+            counts={k: int(v) for k, v in data.get("counts", {}).items()},
+            failures=data.get("failures", {}),
+            stage_seconds={k: float(v) for k, v in data.get("seconds", {}).items()},
+        )

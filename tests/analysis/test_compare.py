@@ -1,0 +1,350 @@
+"""Wire copies and per-outlet coverage, on hand-written stories and on the demo corpus."""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from analysis.compare import compare_outlets, find_copies
+from analysis.records import Comparison, CopyLink, Membership, Story
+
+DEMO_STORIES = Path(__file__).parents[2] / "config" / "demo" / "stories"
+T0 = datetime(2021, 12, 2, 10, 0, tzinfo=UTC)
+
+# A wire story of five paragraphs; the copies below edit it the way outlets do.
+LEAD = (
+    "STOCKHOLM (Northwire) — U.S. Secretary of State Antony Blinken warned Russian Foreign "
+    "Minister Sergey Lavrov on Thursday that Moscow would pay a heavy price for any new "
+    "aggression against Ukraine, as the two diplomats met on the sidelines of a European "
+    "security conference."
+)
+# The Blinken sentence both the wire and an independent story quote: 15 words.
+QUOTE = (
+    "If Russia decides to pursue confrontation, there will be very serious consequences for "
+    "Moscow's economy"
+)
+QUOTED = f"“{QUOTE},” Blinken told reporters after the talks, which lasted about 40 minutes."
+LAVROV = (
+    "Lavrov said Russia did not want a conflict and accused NATO of moving its military "
+    "infrastructure closer to Russian borders. He said Moscow would soon put forward proposals "
+    "for long-term security guarantees in Europe."
+)
+TROOPS = (
+    "Ukrainian officials estimate that about 90,000 Russian troops are stationed near the "
+    "border. The Kremlin denies planning an attack and says it is free to move forces on its "
+    "own territory."
+)
+CLOSING = (
+    "The meeting in Stockholm was the first between the two ministers since October, and no "
+    "date has been set for further talks."
+)
+WIRE = "\n\n".join([LEAD, QUOTED, LAVROV, TROOPS, CLOSING])
+# Headline changed (a title only), the second Lavrov sentence trimmed, "heavy" became "high".
+COPY_TRIMMED = "\n\n".join(
+    [LEAD.replace("heavy", "high"), QUOTED, LAVROV.split(". ")[0] + ".", TROOPS, CLOSING]
+)
+# Last paragraph dropped, "stationed" became "massed", and straight quotes for curly ones.
+COPY_SHORTENED = "\n\n".join(
+    [
+        LEAD,
+        QUOTED.replace("“", '"').replace("”", '"'),
+        LAVROV,
+        TROOPS.replace("stationed", "massed"),
+    ]
+)
+# Own reporting on the same event that quotes the same Blinken sentence.
+INDEPENDENT = (
+    "Antony Blinken arrived in Stockholm on Thursday with a blunt message for the Kremlin, and "
+    "he delivered it to Sergey Lavrov in a hotel conference room overlooking the harbour. "
+    f"“{QUOTE},” the secretary of state said afterwards, standing beside a Swedish flag.\n\n"
+    "Diplomats in the Swedish capital described the atmosphere as cool but businesslike. Lavrov, "
+    "for his part, repeated Moscow's complaint that the alliance had broken promises made in "
+    "the 1990s, and he left the venue without taking questions from the waiting press.\n\n"
+    "European ministers attending the security conference said they had been briefed by both "
+    "delegations and were hoping the two sides would agree to meet again before the end of the "
+    "year."
+)
+
+# Five paragraphs for chains: each story below carries three consecutive ones.
+PARAGRAPHS = [
+    "Swedish Foreign Minister Ann Linde opened the ministerial council of the Organization for "
+    "Security and Co-operation in Europe on Thursday, urging the 57 member states to keep "
+    "channels open at a time of rising tension on the continent.",
+    "Security around the venue was tight, with police closing several streets near the "
+    "waterfront and coast guard vessels patrolling the approaches to the conference centre "
+    "throughout the morning.",
+    "Delegates said the agenda was dominated by the situation on Ukraine's borders, although "
+    "ministers were also due to discuss the conflicts in the South Caucasus and the future of "
+    "the organization's election monitoring.",
+    "Several ministers called for the OSCE's special monitoring mission in eastern Ukraine to be "
+    "given unhindered access to the areas held by separatists, which it says has been "
+    "repeatedly blocked in recent months.",
+    "The council is expected to end on Friday without a joint declaration, as has been the case "
+    "for several years because decisions require the consensus of all participating states.",
+]
+
+
+def story(
+    url: str,
+    outlet: str,
+    text: str,
+    hours: float = 0.0,
+    *,
+    date_source: str = "page_meta",
+    word_count: int = 0,
+) -> Story:
+    """A story published `hours` after T0."""
+    published = T0 + timedelta(hours=hours)
+    return Story(url, outlet, "", text, published, date_source, "en", word_count)
+
+
+def member(url: str, similarity: float) -> Membership:
+    """An event membership with the given similarity to the seed."""
+    return Membership(url, "c1", True, similarity, similarity, None, "test")
+
+
+def chain(first: int) -> str:
+    """Three consecutive paragraphs of PARAGRAPHS, from `first`."""
+    return "\n\n".join(PARAGRAPHS[first : first + 3])
+
+
+def pairs(links: list[CopyLink]) -> list[tuple[str, str]]:
+    """(copy, original) URL pairs."""
+    return [(link.url, link.original_url) for link in links]
+
+
+def test_edited_wire_copies_link_to_the_original() -> None:
+    stories = [
+        story("http://wire.example/1", "Northwire", WIRE, 0),
+        story("http://rhein.example/1", "Rhein Post", COPY_TRIMMED, 1),
+        story("http://clarion.example/1", "Daily Clarion", COPY_SHORTENED, 2),
+    ]
+    links = find_copies(stories)
+    assert pairs(links) == [
+        ("http://rhein.example/1", "http://wire.example/1"),
+        ("http://clarion.example/1", "http://wire.example/1"),
+    ]
+    assert all(link.overlap > 0.7 for link in links)
+
+
+def test_a_shared_quote_is_not_a_copy() -> None:
+    assert QUOTE in WIRE and QUOTE in INDEPENDENT
+    stories = [
+        story("http://wire.example/1", "Northwire", WIRE, 0),
+        story("http://signal.example/1", "Stockholm Signal", INDEPENDENT, 1),
+    ]
+    assert find_copies(stories) == []
+    # Even a low threshold leaves it out: 11 shared shingles of about 120.
+    assert find_copies(stories, min_overlap=0.2) == []
+
+
+def test_a_chain_resolves_to_the_earliest_original() -> None:
+    stories = [
+        story("http://c.example/1", "C", chain(2), 2),
+        story("http://a.example/1", "A", chain(0), 0),
+        story("http://b.example/1", "B", chain(1), 1),
+    ]
+    links = find_copies(stories)
+    assert pairs(links) == [
+        ("http://b.example/1", "http://a.example/1"),
+        ("http://c.example/1", "http://a.example/1"),
+    ]
+    # C shares one paragraph of three with A: it is A's copy only through B.
+    assert links[1].overlap < 0.5 < links[0].overlap
+
+
+def test_the_best_earlier_match_wins_over_the_earliest() -> None:
+    text = "\n\n".join([PARAGRAPHS[0], PARAGRAPHS[1], WIRE])
+    stories = [
+        story("http://a.example/1", "A", "\n\n".join(PARAGRAPHS[:3]), 0),
+        story("http://b.example/1", "B", WIRE, 1),
+        story("http://c.example/1", "C", text, 2),
+    ]
+    assert pairs(find_copies(stories)) == [("http://c.example/1", "http://b.example/1")]
+
+
+def test_an_outlets_update_of_its_own_story_is_not_a_copy() -> None:
+    updated = WIRE + "\n\nThe State Department said a readout of the meeting would follow."
+    stories = [
+        story("http://wire.example/1", "Northwire", WIRE, 0),
+        story("http://wire.example/1-update", "Northwire", updated, 3),
+    ]
+    assert find_copies(stories) == []
+
+
+def test_an_update_does_not_become_a_copy_of_itself_through_another_outlet() -> None:
+    updated = WIRE + "\n\nThe State Department said a readout of the meeting would follow."
+    stories = [
+        story("http://wire.example/1", "Northwire", WIRE, 0),
+        story("http://rhein.example/1", "Rhein Post", COPY_TRIMMED, 1),
+        story("http://wire.example/1-update", "Northwire", updated, 3),
+    ]
+    assert pairs(find_copies(stories)) == [("http://rhein.example/1", "http://wire.example/1")]
+
+
+def test_a_tie_in_time_is_broken_by_url_whatever_the_input_order() -> None:
+    stories = [
+        story("http://b.example/1", "B", WIRE, 0),
+        story("http://a.example/1", "A", COPY_TRIMMED, 0),
+    ]
+    assert pairs(find_copies(stories)) == [("http://b.example/1", "http://a.example/1")]
+    assert find_copies(stories[::-1]) == find_copies(stories)
+
+
+def test_short_texts_and_bad_parameters() -> None:
+    brief = "Blinken and Lavrov met in Stockholm on Thursday."
+    stories = [story("http://a.example/1", "A", brief, 0), story("http://b.example/1", "B", brief)]
+    assert find_copies(stories) == []
+    assert find_copies([]) == []
+    with pytest.raises(ValueError, match="min_overlap"):
+        find_copies(stories, min_overlap=0)
+    with pytest.raises(ValueError, match="shingle"):
+        find_copies(stories, shingle=0)
+
+
+def coverage_case() -> tuple[list[Story], dict[str, Membership], list[CopyLink]]:
+    """Four outlets: a copy, an early first-seen time, an outlet known only by first-seen."""
+    stories = [
+        story("http://nw.example/1", "Northwire", WIRE, 0, word_count=400),
+        story("http://nw.example/2", "Northwire", WIRE, 4, date_source="feed", word_count=200),
+        story("http://rp.example/1", "Rhein Post", WIRE, 2.5, word_count=380),
+        story(
+            "http://rp.example/2",
+            "Rhein Post",
+            "one two three four five six",
+            1,
+            date_source="first_seen",
+        ),
+        story(
+            "http://ss.example/1",
+            "Stockholm Signal",
+            WIRE,
+            -1,
+            date_source="first_seen",
+            word_count=100,
+        ),
+        story("http://dc.example/1", "Daily Clarion", WIRE, 6, word_count=50),
+    ]
+    similarities = [0.875, 0.5, 0.875, 0.375, 0.75, 0.5]
+    members = {s.url: member(s.url, sim) for s, sim in zip(stories, similarities, strict=True)}
+    copies = [
+        CopyLink("http://rp.example/1", "http://nw.example/1", 0.9),
+        # An outlet's own story is an update, and a link for a story not given is not counted.
+        CopyLink("http://nw.example/2", "http://nw.example/1", 0.8),
+        CopyLink("http://elsewhere.example/1", "http://nw.example/1", 0.8),
+    ]
+    return stories, members, copies
+
+
+def test_compare_outlets_counts_lags_and_means() -> None:
+    comparison = compare_outlets(*coverage_case())
+    rows = {c.outlet: c for c in comparison.outlets}
+    assert [c.outlet for c in comparison.outlets] == [
+        "Stockholm Signal",
+        "Northwire",
+        "Rhein Post",
+        "Daily Clarion",
+    ]
+    assert comparison.earliest_published_at == T0
+    assert comparison.copies == [CopyLink("http://rp.example/1", "http://nw.example/1", 0.9)]
+    nw, rp, dc = rows["Northwire"], rows["Rhein Post"], rows["Daily Clarion"]
+    assert (nw.stories, nw.independent_stories, nw.copies) == (2, 2, 0)
+    assert (rp.stories, rp.independent_stories, rp.copies) == (2, 1, 1)
+    assert (nw.first_published_at, nw.lag_hours) == (T0, 0.0)
+    assert (dc.lag_hours, dc.mean_similarity, dc.max_similarity) == (6.0, 0.5, 0.5)
+    assert (nw.mean_similarity, nw.max_similarity) == (0.6875, 0.875)
+    assert (nw.mean_words, nw.total_words) == (300.0, 600)
+    # Rhein Post's second story has no word count: its six words are counted from the text.
+    assert (rp.mean_words, rp.total_words, rp.mean_similarity) == (193.0, 386, 0.625)
+
+
+def test_first_seen_times_count_only_when_an_outlet_has_nothing_else() -> None:
+    rows = {c.outlet: c for c in compare_outlets(*coverage_case()).outlets}
+    # Rhein Post was first seen at 11:00, but its reliable time is 12:30.
+    rp, ss = rows["Rhein Post"], rows["Stockholm Signal"]
+    assert (rp.first_published_at, rp.lag_hours) == (T0 + timedelta(hours=2.5), 2.5)
+    # Stockholm Signal has only a first-seen time, before the earliest reliable one: not behind.
+    assert (ss.first_published_at, ss.lag_hours) == (T0 - timedelta(hours=1), 0.0)
+
+
+def test_with_only_first_seen_times_lags_count_from_the_earliest_of_them() -> None:
+    stories = [
+        story("http://a.example/1", "A", WIRE, 1, date_source="first_seen"),
+        story("http://b.example/1", "B", WIRE, 3, date_source="first_seen"),
+    ]
+    comparison = compare_outlets(stories, {s.url: member(s.url, 0.5) for s in stories}, [])
+    assert comparison.earliest_published_at is None
+    assert [(c.outlet, c.lag_hours) for c in comparison.outlets] == [("A", 0.0), ("B", 2.0)]
+
+
+def test_compare_outlets_of_nothing_and_of_stories_without_membership() -> None:
+    assert compare_outlets([], {}, []) == Comparison([], [], None)
+    with pytest.raises(ValueError, match="membership"):
+        compare_outlets([story("http://a.example/1", "A", WIRE)], {}, [])
+
+
+def demo_event_stories(event: str) -> tuple[list[Story], set[tuple[str, str]]]:
+    """The demo corpus's stories of one event, and its labelled (copy, original) URL pairs."""
+    domains: dict[str, str] = {}
+    articles: list[tuple[dict[str, str], dict[str, object]]] = []
+    for path in sorted(DEMO_STORIES.glob("*.toml")):
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        domains[data["outlet"]["slug"]] = data["outlet"]["domain"]
+        articles += [(data["outlet"], a) for a in data["articles"] if a["event"] == event]
+    stories, labelled = [], set()
+    for outlet, a in articles:
+        url = f"http://{outlet['domain']}{a['path']}"
+        published = datetime.fromisoformat(str(a["published"]))
+        stories.append(
+            Story(url, outlet["name"], str(a["title"]), str(a["body"]), published, "page_meta")
+        )
+        if a["copy_of"]:
+            slug, original = str(a["copy_of"]).split(":", 1)
+            labelled.add((url, f"http://{domains[slug]}{original}"))
+    return stories, labelled
+
+
+def test_demo_wire_copies_are_found_exactly() -> None:
+    stories, labelled = demo_event_stories("blinken-lavrov-stockholm")
+    assert len(labelled) == 2  # the Daily Clarion's and Rhein Post's copies of Northwire
+    links = find_copies(stories)
+    assert set(pairs(links)) == labelled
+    assert all(link.overlap > 0.8 for link in links)
+
+
+def synthetic_corpus(
+    n: int = 2000, length: int = 500, copied: int = 200, seed: int = 7
+) -> tuple[list[Story], set[tuple[str, str]]]:
+    """`n` stories of random Zipf-distributed words, `copied` of them edited copies of others."""
+    rng = np.random.default_rng(seed)
+    syllables = ["ka", "lo", "mi", "ne", "ru", "sa", "to", "vi", "bre", "dan", "gor", "pel"]
+    vocabulary = sorted({"".join(rng.choice(syllables, 3)) for _ in range(4000)})
+    weights = 1 / np.arange(1, len(vocabulary) + 1)  # a few words are everywhere, like "the"
+    weights /= weights.sum()
+    texts = [list(rng.choice(vocabulary, length, p=weights)) for _ in range(n)]
+    outlets = [f"outlet-{rng.integers(50)}" for _ in range(n)]
+    root = list(range(n))
+    for i in sorted(rng.choice(np.arange(n // 10, n), copied, replace=False)):
+        source = int(rng.integers(i))
+        while outlets[source] == outlets[i] or outlets[root[source]] == outlets[i]:
+            source = int(rng.integers(i))
+        cut = int(rng.integers(length // 2))
+        words = texts[source][:cut] + texts[source][cut + 50 :]  # a paragraph dropped
+        for k in rng.integers(len(words), size=3):
+            words[k] = str(rng.choice(vocabulary))  # a few words edited
+        texts[i], root[i] = words, root[source]
+    stories = [
+        story(f"http://{outlets[i]}.example/{i}", outlets[i], " ".join(texts[i]), i / 60)
+        for i in range(n)
+    ]
+    links = {(stories[i].url, stories[root[i]].url) for i in range(n) if root[i] != i}
+    return stories, links
+
+
+def test_planted_copies_among_two_thousand_stories_are_found_exactly() -> None:
+    stories, planted = synthetic_corpus()
+    assert set(pairs(find_copies(stories))) == planted
