@@ -119,14 +119,24 @@ def _labels(sims: Vector, threshold: float) -> list[int]:
 def distinctive_names(
     event_leads: list[str], other_leads: list[str], params: ClusterParams
 ) -> set[str]:
-    """Names frequent in the event's leads and rare in the others'."""
-    inside = Counter(name for lead in event_leads for name in names(lead))
-    outside = Counter(name for lead in other_leads for name in names(lead))
+    """Names frequent in the event's leads and rare in the other leads."""
+    inside = Counter(n for lead in event_leads for n in names(lead))
+    outside = Counter(n for lead in other_leads for n in names(lead))
+    return _distinctive(inside, len(event_leads), outside, len(other_leads), params)
+
+
+def _distinctive(
+    inside: Counter[str],
+    n_inside: int,
+    outside: Counter[str],
+    n_outside: int,
+    params: ClusterParams,
+) -> set[str]:
     return {
         name
         for name, count in inside.items()
-        if count >= params.name_share_in_event * len(event_leads)
-        and outside[name] <= params.name_share_outside * max(len(other_leads), 1)
+        if count >= params.name_share_in_event * n_inside
+        and outside[name] <= params.name_share_outside * max(n_outside, 1)
     }
 
 
@@ -252,11 +262,10 @@ def _join_by_names(
     """Stories outside the event that name enough of its distinctive names, during it."""
     if not event:
         return {}
-    event_leads = [vectors[inside[i - 1].url].lead_text for i in event]
+    inside_names = Counter(n for i in event for n in names(vectors[inside[i - 1].url].lead_text))
     other = [i for i in range(1, len(inside) + 1) if i not in event]
-    signature = distinctive_names(
-        event_leads, [vectors[inside[i - 1].url].lead_text for i in other], params
-    )
+    own = {i: names(vectors[inside[i - 1].url].lead_text) for i in other}
+    outside_names = Counter(n for found in own.values() for n in found)
     seed_time = seed_time_of(times)
     known = [t for t in (times[i] for i in event) if t is not None]
     first, last = min(known, default=seed_time), max(known, default=seed_time)
@@ -265,7 +274,10 @@ def _join_by_names(
         when = times[i]
         if when is not None and not (first - timedelta(days=1) <= when <= last + timedelta(days=1)):
             continue
-        shared = sorted(names(vectors[inside[i - 1].url].lead_text) & signature)
+        # The story judged is one of the others: its own names do not count against it.
+        rest = outside_names - Counter(own[i])
+        signature = _distinctive(inside_names, len(event), rest, len(other) - 1, params)
+        shared = sorted(own[i] & signature)
         if len(shared) >= params.min_shared_names:
             joined[i] = shared
     return joined

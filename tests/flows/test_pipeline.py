@@ -1,0 +1,140 @@
+"""The whole pipeline on the demo: real model, real Prefect, real DuckDB, real report files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import lxml.html
+import pytest
+
+from flows.demo_site import DEMO_SEED, DEMO_SOURCES, DemoSite
+from flows.pipeline import PipelineSummary, run_pipeline
+from storage.query import run_query
+from tests.flows.demo_truth import labels
+
+pytestmark = pytest.mark.usefixtures("prefect_server")
+EVENT = "blinken-lavrov-stockholm"
+
+
+@dataclass
+class Runs:
+    db: Path
+    report_dir: Path
+    first: PipelineSummary
+    second: PipelineSummary
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
+    root = tmp_path_factory.mktemp("pipeline")
+    db, report_dir = root / "demo.duckdb", root / "report"
+    with DemoSite() as site:
+        params = {
+            "db": str(db),
+            "report_dir": str(report_dir),
+            "overrides": {
+                "http.host_map": site.host_map(),
+                "http.allow_private_network": True,
+                "http.per_host_delay_s": 0.0,
+            },
+        }
+        first = run_pipeline(str(DEMO_SOURCES), str(DEMO_SEED), **params)
+        second = run_pipeline(str(DEMO_SOURCES), str(DEMO_SEED), **params)
+    return Runs(db, report_dir, first, second)
+
+
+def test_the_event_matches_the_labels(runs: Runs) -> None:
+    truth = {url for url, label in labels().items() if label.event == EVENT}
+    found = {row[0] for row in run_query(runs.db, "SELECT url FROM event_coverage").rows}
+    precision = len(found & truth) / len(found)
+    recall = len(found & truth) / len(truth)
+    assert precision >= 0.9, sorted(found - truth)
+    assert recall >= 0.9, sorted(truth - found)
+
+
+def test_event_coverage_has_what_analysts_ask_for(runs: Runs) -> None:
+    result = run_query(
+        runs.db,
+        "SELECT url, outlet, title, published_at, similarity_to_seed FROM event_coverage "
+        "ORDER BY similarity_to_seed DESC",
+    )
+    assert len(result.rows) >= 20
+    assert all(0.3 < row[4] <= 1.0 for row in result.rows)
+    assert len({row[1] for row in result.rows}) == 10  # every outlet covered the meeting
+
+
+def test_every_story_has_a_place_and_a_reason(runs: Runs) -> None:
+    rows = run_query(
+        runs.db,
+        "SELECT a.url, s.in_event, s.cluster_id, s.reason FROM articles a "
+        "LEFT JOIN story_clusters s USING (url)",
+    ).rows
+    assert len(rows) == len(labels())
+    for url, in_event, cluster, reason in rows:
+        assert reason, url
+        assert reason.startswith("in:" if in_event else "out:"), url
+        if "outside the time window" not in reason:
+            assert cluster, url
+    geneva = [r for r in rows if labels()[r[0]].event == "blinken-lavrov-geneva"]
+    assert geneva and all("outside the time window" in r[3] for r in geneva)
+
+
+def test_wire_copies_are_marked(runs: Runs) -> None:
+    truth = labels()
+    rows = run_query(
+        runs.db, "SELECT url, copy_of FROM event_coverage WHERE copy_of IS NOT NULL"
+    ).rows
+    copies = {url for url, _ in rows}
+    labelled = {url for url, label in truth.items() if label.role == "wire-copy"}
+    assert copies == labelled
+    originals = {original for _, original in rows}
+    assert len(originals) == 1 and truth[originals.pop()].role == "wire"
+    coverage = run_query(
+        runs.db,
+        "SELECT o.outlet, o.stories, o.independent_stories, o.copies, o.lag_hours "
+        "FROM outlet_coverage o JOIN latest_clustering l USING (clustering_id) "
+        "ORDER BY o.lag_hours",
+    ).rows
+    assert sum(row[3] for row in coverage) == 2
+    assert coverage[0][4] == 0  # the first outlet to report has no lag
+
+
+def test_the_report_is_written_and_names_the_event_stories(runs: Runs) -> None:
+    page = lxml.html.fromstring((runs.report_dir / "report.html").read_bytes())
+    markdown = (runs.report_dir / "report.md").read_text(encoding="utf-8")
+    stories = " ".join(page.get_element_by_id("stories").itertext())
+    for (title,) in run_query(runs.db, "SELECT title FROM event_coverage").rows:
+        assert title in stories
+    neighbours = " ".join(page.get_element_by_id("neighbours").itertext())
+    assert "Biden and Putin hold two-hour video call" in neighbours
+    assert markdown.startswith("#")
+
+
+def test_a_second_run_on_unchanged_sources_embeds_nothing(runs: Runs) -> None:
+    assert runs.first.embed["embedded"] > 0
+    assert runs.second.embed["embedded"] == 0
+    assert runs.second.embed["reused"] == runs.first.embed["texts"]
+    assert runs.second.ingest["articles_stored"] == 0
+
+
+def test_cluster_ids_are_stable_across_runs(runs: Runs) -> None:
+    rows = run_query(
+        runs.db,
+        "SELECT m.clustering_id, m.url, m.cluster_id FROM cluster_members m "
+        "JOIN clusterings c USING (clustering_id) WHERE m.cluster_id IS NOT NULL "
+        "ORDER BY c.created_at",
+    ).rows
+    first, second = runs.first.cluster["clustering_id"], runs.second.cluster["clustering_id"]
+    before = {url: cid for run_id, url, cid in rows if run_id == first}
+    after = {url: cid for run_id, url, cid in rows if run_id == second}
+    assert before == after
+
+
+def test_runs_record_each_stage(runs: Runs) -> None:
+    rows = run_query(
+        runs.db,
+        "SELECT status, summary->'$.seconds' FROM runs WHERE flow = 'pipeline' ORDER BY started_at",
+    ).rows
+    assert [row[0] for row in rows] == ["completed", "completed"]
+    assert set(runs.first.seconds) == {"ingest", "embed", "cluster", "compare", "report"}
