@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 
-.PHONY: demo test check lint typecheck pytest corpus constraints bench clean
+.PHONY: demo test check lint typecheck pytest corpus constraints bench quality clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,8 +34,11 @@ corpus: $(STAMP)  ## the committed demo site matches its stories
 pytest: $(STAMP)
 	$(BIN)/pytest
 
-bench: $(STAMP)
+bench: $(STAMP)  ## speed figures, as ratios against same-process baselines
 	$(BIN)/python bench/ingest_throughput.py
+
+quality: $(STAMP)  ## the clustering quality gate on the demo labels (pinned floors)
+	$(BIN)/python bench/cluster_quality.py
 
 constraints: $(STAMP)
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^parallax' > constraints.tmp
