@@ -26,7 +26,7 @@ from flows import runtime
 
 runtime.prepare()
 
-from analysis.cluster import Embedded, cluster_around_seed  # noqa: E402
+from analysis.cluster import ClusterParams, Embedded, cluster_around_seed  # noqa: E402
 from analysis.records import Clustering  # noqa: E402
 from flows.demo_site import DEMO_SEED, DEMO_SOURCES, DemoSite  # noqa: E402
 from flows.pipeline import run_pipeline  # noqa: E402
@@ -119,32 +119,12 @@ def main() -> int:
     header = f"{'method':28}{'event P':>9}{'R':>6}{'F1':>6}{'B3 P':>8}{'R':>6}{'F1':>6}"
     print(header)
     results = {}
-    for name, params in variants.items():
-        thresholds = [params] if name.startswith("configured") else [params]
-        for p in thresholds:
-            c = cluster_around_seed(
-                seed,
-                embedded(seed_texts(seed)),
-                stories,
-                story_vectors,
-                p,
-                since=win.start,
-                until=win.end,
-                outside=outside,
-            )
-            s = scores(c, truth)
-            results[name] = s
-            print(
-                f"{name:28}{s['event precision']:9.2f}{s['event recall']:6.2f}{s['event f1']:6.2f}"
-                f"{s['b3 precision']:8.2f}{s['b3 recall']:6.2f}{s['b3 f1']:6.2f}"
-            )
-    print("distance_threshold sweep (configured method): event P/R")
-    sweep = []
-    for threshold in (0.35, 0.4, 0.45, 0.5, 0.55, 0.6):
-        params = dataclasses.replace(configured, distance_threshold=threshold)
-        c = cluster_around_seed(
+    seed_vectors = embedded(seed_texts(seed))
+
+    def cluster(params: ClusterParams) -> dict[str, float]:
+        found = cluster_around_seed(
             seed,
-            embedded(seed_texts(seed)),
+            seed_vectors,
             stories,
             story_vectors,
             params,
@@ -152,7 +132,18 @@ def main() -> int:
             until=win.end,
             outside=outside,
         )
-        s = scores(c, truth)
+        return scores(found, truth)
+
+    for name, params in variants.items():
+        s = results[name] = cluster(params)
+        print(
+            f"{name:28}{s['event precision']:9.2f}{s['event recall']:6.2f}{s['event f1']:6.2f}"
+            f"{s['b3 precision']:8.2f}{s['b3 recall']:6.2f}{s['b3 f1']:6.2f}"
+        )
+    print("distance_threshold sweep (configured method): event P/R")
+    sweep = []
+    for threshold in (0.35, 0.4, 0.45, 0.5, 0.55, 0.6):
+        s = cluster(dataclasses.replace(configured, distance_threshold=threshold))
         sweep.append(f"{threshold:.2f}: {s['event precision']:.2f}/{s['event recall']:.2f}")
     print("  " + "  ".join(sweep))
     failed = [k for k, floor in FLOORS.items() if results["configured (lead vectors)"][k] < floor]
