@@ -74,7 +74,7 @@ class Embedder:
 
     @property
     def dimension(self) -> int:
-        dim = load_model(self.model_name, self.device).get_sentence_embedding_dimension()
+        dim = load_model(self.model_name, self.device).get_embedding_dimension()
         return int(dim or 0)
 
     def encode(self, texts: Sequence[str]) -> Vectors:
