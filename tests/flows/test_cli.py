@@ -210,3 +210,55 @@ def test_the_installed_command_prints_no_traceback(tmp_path: Path) -> None:
     assert help_text.returncode == 0
     for command in ("demo", "ingest", "sql", "feeds"):
         assert command in help_text.stdout
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--seed", "/no/seed.txt"], "parallax: error: no seed file at /no/seed.txt"),
+        (
+            [
+                "--seed",
+                "config/seeds/blinken-lavrov-stockholm-2021-12-02.txt",
+                "--since",
+                "yesterday",
+            ],
+            "parallax: error: --since must be a date like 2021-12-02 or an ISO 8601 time, not 'yesterday'",
+        ),
+    ],
+)
+def test_run_checks_its_input_before_anything_starts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str], message: str
+) -> None:
+    db = tmp_path / "db.duckdb"
+    status, out, err = run(
+        capsys, "run", "--sources", "config/demo/sources.toml", "--db", str(db), *extra
+    )
+    assert (status, err.strip(), out) == (2, message, "")
+    assert not db.exists()
+
+
+def test_report_without_a_database_or_a_clustering_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, _, err = run(capsys, "report", "--db", str(tmp_path / "none.duckdb"))
+    assert (status, err.strip()) == (
+        1,
+        f"parallax: no database at {tmp_path / 'none.duckdb'}: run `parallax run` first",
+    )
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_report_on_a_database_without_a_clustering(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from storage import Store
+
+    db = tmp_path / "db.duckdb"
+    Store(db).close()
+    status, _, err = run(capsys, "report", "--db", str(db), "--report-dir", str(tmp_path / "r"))
+    assert (status, err.strip()) == (
+        1,
+        f"parallax: error: {db} holds no clustering yet: run `parallax run` first",
+    )
+    assert not (tmp_path / "r").exists()
