@@ -12,6 +12,7 @@ import tomllib
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
+from analysis.claims import Claim
 from analysis.records import Seed
 from analysis.text import sentences
 from flows.errors import UserInputError
@@ -86,3 +87,29 @@ def _sidecar(path: Path) -> dict[str, object]:
         return tomllib.loads(meta.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise SeedError(f"{meta} is not valid TOML: {err}") from err
+
+
+def load_claims(seed: Seed) -> list[Claim]:
+    """The seed's claims: from `<seed>.claims.toml` beside it, else its sentences."""
+    path = Path(seed.path).with_suffix(".claims.toml") if seed.path else None
+    if path is None or not path.is_file():
+        return [Claim(f"s{i + 1:02d}", s) for i, s in enumerate(sentences(seed.text))]
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise SeedError(f"{path} is not valid TOML: {err}") from err
+    items = data.get("claims")
+    if not isinstance(items, list) or not items:
+        raise SeedError(f"{path}: no [[claims]] tables found")
+    claims = []
+    for n, item in enumerate(items, 1):
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("text"), str)
+            or not item["text"].strip()
+        ):
+            raise SeedError(f"{path}: claim {n} needs a text")
+        claims.append(Claim(str(item.get("id") or f"c{n:02d}"), item["text"].strip()))
+    if len({c.claim_id for c in claims}) != len(claims):
+        raise SeedError(f"{path}: claim ids must be unique")
+    return claims
