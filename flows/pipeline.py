@@ -1,10 +1,12 @@
-"""The `pipeline` flow and its stages as flows: ingest, embed, cluster, compare, report.
+"""The `pipeline` flow, and each of its stages as a flow that can be re-run alone.
 
-    pipeline ─▶ ingest (flows/ingest.py) ─▶ embed ─▶ cluster ─▶ compare ─▶ report
+    pipeline ─▶ ingest (subflow) ─▶ embed ─▶ cluster ─▶ compare ─▶ report   (tasks)
 
-Each stage is a flow of its own, so it can be re-run alone (`parallax report` re-renders from
-the database; a new model re-embeds without re-fetching). Stages read from and write to the
-Store in the flow process; only embedding runs in tasks, in batches of texts.
+Each stage is also a flow of its own (embed_flow, cluster_flow, compare_flow, report_flow):
+`parallax report` re-renders from the database; a new model re-embeds without re-fetching.
+Inside the pipeline the later stages run as tasks, since a sync subflow costs about a second of
+heartbeat join. Stages read from and write to the Store in the flow process; embedding batches
+run as tasks.
 """
 
 from __future__ import annotations

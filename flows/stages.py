@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from analysis.cluster import Embedded, cluster_around_seed, window_for
 from analysis.compare import compare_outlets, find_copies
-from analysis.records import Clustering, Comparison, Membership, Seed, Story
+from analysis.records import Comparison, Membership, Seed
 from analysis.text import doc_text, lead_text, text_hash
 from flows.errors import UserInputError
 from flows.settings import Settings
@@ -191,9 +191,3 @@ def report_stage(store: Store, report_dir: Path, clustering_id: str | None = Non
         seconds=round(time.perf_counter() - began, 3),
         markdown_text=render_markdown(data),
     )
-
-
-def stories_of(clustering: Clustering, stories: list[Story]) -> list[Story]:
-    """The event's stories of a clustering (helper for callers holding both)."""
-    inside = {m.url for m in clustering.members if m.in_event}
-    return [s for s in stories if s.url in inside]
