@@ -60,6 +60,11 @@ class ClusterParams:
             raise ValueError("cluster time settings cannot be negative")
         if min(self.window_before_days, self.window_after_days) < 0:
             raise ValueError("cluster window settings cannot be negative")
+        shares = (self.lead_weight, self.name_share_in_event, self.name_share_outside)
+        if not all(0 <= share <= 1 for share in shares):
+            raise ValueError("cluster.lead_weight and the name shares must be between 0 and 1")
+        if self.min_shared_names < 1:
+            raise ValueError("cluster.min_shared_names must be at least 1")
 
 
 @dataclass(frozen=True)
@@ -202,12 +207,8 @@ def cluster_around_seed(
     clusters += [
         _cluster(cid, False, g, inside, sims) for cid, g in zip(other_ids, others, strict=True)
     ]
-    cluster_of = {
-        inside[i - 1].url: c.cluster_id
-        for c in clusters
-        for i in range(1, len(labels))
-        if inside[i - 1].url in c.urls
-    }
+    cluster_of = {url: c.cluster_id for c in clusters for url in c.urls}
+    sizes = {c.cluster_id: c.size for c in clusters}
 
     members = [
         _membership(
@@ -218,9 +219,8 @@ def cluster_around_seed(
             seed,
             seed_vectors,
             vectors,
-            sims,
             joined,
-            clusters,
+            sizes,
         )
         for i, story in enumerate(inside)
     ]
@@ -236,7 +236,7 @@ def cluster_around_seed(
         clusters=clusters,
         members=members,
         outside_window=outside,
-        params={k: float(v) for k, v in asdict(params).items()},
+        params=asdict(params),
     )
 
 
@@ -320,9 +320,8 @@ def _membership(
     seed: Seed,
     seed_vectors: Embedded,
     vectors: Mapping[str, Embedded],
-    sims: Vector,
     joined: Mapping[int, list[str]],
-    clusters: list[Cluster],
+    sizes: Mapping[str, int],
 ) -> Membership:
     vec = vectors[story.url]
     lead_sim, doc_sim = _cos(seed_vectors.lead, vec.lead), _cos(seed_vectors.doc, vec.doc)
@@ -335,7 +334,7 @@ def _membership(
     elif cluster_id == event_id:
         reason = f"in: clustered with the seed (lead similarity {lead_sim:.2f}; {when})"
     else:
-        size = next(c.size for c in clusters if c.cluster_id == cluster_id)
+        size = sizes[cluster_id]
         group = "on its own" if size == 1 else f"in a cluster of {size} on another event"
         reason = f"out: {group} (lead similarity to the seed {lead_sim:.2f}; {when})"
     return Membership(

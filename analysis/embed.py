@@ -50,8 +50,8 @@ def load_model(name: str, device: str = "cpu") -> SentenceTransformer:
     with _lock:
         if key not in _models:
             # Never reach for a model hub: a name that is not on disk is an error, not a download.
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            os.environ["HF_HUB_OFFLINE"] = "1"
+            os.environ["TRANSFORMERS_OFFLINE"] = "1"
             # A run's output is its summary; no download or weight-loading progress bars.
             os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
             os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")

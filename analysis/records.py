@@ -70,7 +70,7 @@ class Clustering:
     clusters: list[Cluster]
     members: list[Membership]
     outside_window: list[str] = field(default_factory=list)  # urls not clustered
-    params: dict[str, float] = field(default_factory=dict)
+    params: dict[str, float | int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

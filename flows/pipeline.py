@@ -25,7 +25,7 @@ from prefect.runtime import flow_run
 from prefect.states import Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from analysis.embed import Embedder
+from analysis.embed import Embedder, ModelError
 from analysis.text import text_hash
 from flows.errors import UserInputError
 from flows.ingest import IngestFailed, IngestSummary, ingest
@@ -180,7 +180,7 @@ def _publish(summary: ReportSummary) -> None:
 
 
 def _expected(err: BaseException) -> bool:
-    return isinstance(err, (UserInputError, StorageError, IngestFailed))
+    return isinstance(err, (UserInputError, StorageError, IngestFailed, ModelError))
 
 
 cluster_task = task(name="cluster", cache_policy=NO_CACHE)(run_cluster)

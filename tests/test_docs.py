@@ -123,23 +123,25 @@ def test_the_schema_doc_has_examples() -> None:
 
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory: pytest.TempPathFactory, prefect_server: None) -> Path:
-    """The demo site ingested once, with the real flow, into a fresh DuckDB file."""
-    from flows.demo_site import DEMO_SOURCES, DemoSite
-    from flows.ingest import ingest
+    """The demo run once through the whole pipeline, as `parallax demo` does, into a fresh file."""
+    from flows.demo_site import DEMO_SEED, DEMO_SOURCES, DemoSite
+    from flows.pipeline import run_pipeline
 
     path = tmp_path_factory.mktemp("docs") / "demo.duckdb"
     with DemoSite() as site:
-        ingest(
-            sources=str(DEMO_SOURCES),
+        run_pipeline(
+            str(DEMO_SOURCES),
+            str(DEMO_SEED),
             db=str(path),
+            report_dir=str(path.parent / "report"),
             overrides={
                 "http.host_map": site.host_map(),
                 "http.allow_private_network": True,
                 "http.per_host_delay_s": 0.0,
             },
         )
-    stored = run_query(path, "SELECT count(*) FROM articles").rows[0][0]
-    assert stored > 0, "the demo ingest stored no articles"
+    stored = run_query(path, "SELECT count(*) FROM cluster_members WHERE in_event").rows[0][0]
+    assert stored > 0, "the demo pipeline found no event stories"
     return path
 
 
