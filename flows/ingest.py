@@ -133,7 +133,9 @@ def batches(jobs: list[PendingArticle], size: int) -> list[list[PendingArticle]]
 def _feed_verdict(summary: IngestSummary, polls: list[FeedPoll], max_share: float) -> None:
     failed = [p for p in polls if p.status not in (FetchStatus.OK, FetchStatus.NOT_MODIFIED)]
     if polls and len(failed) / len(polls) > max_share:
-        reasons = Counter(str(p.reason) for p in failed).most_common(3)
+        # Most frequent first, ties by name: the message must not depend on completion order.
+        counted = Counter(str(p.reason) for p in failed)
+        reasons = sorted(counted.items(), key=lambda item: (-item[1], item[0]))[:3]
         listed = ", ".join(f"{reason} {count}" for reason, count in reasons)
         summary.status = "failed"
         summary.message = (

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import textwrap
 import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -30,6 +27,7 @@ from storage import DatabaseMissing, Store, StoreLocked
 from storage.errors import QueryError
 from storage.query import run_query
 from storage.schema import SCHEMA_VERSION
+from tests.holder import holding
 
 NOW = datetime(2021, 12, 2, 18, 0, tzinfo=UTC)
 FEED = "http://northwire.example/world/rss.xml"
@@ -221,32 +219,17 @@ def test_user_sql_cannot_read_files_or_write(db_path: Path) -> None:
         run_query(db_path, "SET enable_external_access = true")
 
 
-HOLDER = textwrap.dedent(
-    """
-    import sys, time
-    from storage import Store
-    with Store(sys.argv[1]):
-        print("holding", flush=True)
-        time.sleep(float(sys.argv[2]))
-    """
-)
-
-
 def test_a_second_writer_waits_then_gets_a_clear_message(db_path: Path) -> None:
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(db_path), "3"], stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+    with holding(db_path, 3) as holder:
         began = time.monotonic()
-        with pytest.raises(StoreLocked, match=r"is in use by process \d+ \(a Parallax run"):
+        with pytest.raises(
+            StoreLocked, match=rf"is in use by process {holder.pid} \(a Parallax run"
+        ):
             Store(db_path, lock_timeout_s=0.5)
         assert time.monotonic() - began >= 0.5
         # Within the timeout, the writer gets the file once the holder lets go.
         with Store(db_path, lock_timeout_s=10) as store:
             assert store.counts().outlets == 0
-    finally:
-        holder.wait(timeout=10)
 
 
 def test_the_file_is_readable_by_plain_duckdb(db_path: Path) -> None:
