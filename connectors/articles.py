@@ -190,7 +190,8 @@ PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 
 def fetch_article(client: HttpClient, job: PendingArticle) -> ArticleFetch:
     """Download and extract one article; every outcome is an ArticleFetch, never an error."""
-    result = client.fetch(job.link, accept=PAGE_ACCEPT)
+    # Pages, unlike feeds, are what robots.txt speaks of: a disallowed one ends soft, unfetched.
+    result = client.fetch(job.link, accept=PAGE_ACCEPT, check_robots=True)
     bare = replace(result, body=b"")
     if not result.ok:
         return ArticleFetch(job, result.status, result.reason, bare, None, detail=result.detail)

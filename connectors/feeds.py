@@ -12,10 +12,15 @@ from typing import Any
 
 import feedparser
 
+from connectors.feedxml import bound_entities
 from connectors.http import HttpClient
 from connectors.records import FeedEntry, FeedParse, FeedPoll, FeedState, FetchStatus, Reason
 from connectors.text import markup_to_text, one_line
 from connectors.urls import InvalidURL, absolute_url, check_url, normalize_url
+
+# feedparser expands a feed's own entity declarations without limit: bound them before any
+# feed is parsed (connectors/feedxml.py).
+bound_entities()
 
 DEFAULT_MAX_ENTRIES = 500
 # feedparser accepts dates far in the past or future; these bound what is plausible.
@@ -49,6 +54,23 @@ def _entry_link(entry: Any) -> str:
     return ""
 
 
+def parse_document(
+    body: bytes, feed_url: str, *, content_type: str = ""
+) -> feedparser.FeedParserDict:
+    """feedparser's raw result for a fetched document, exactly as `parse_feed` reads it.
+
+    Public so tests can hold Parallax's path to feedparser's own expectations; pipeline code
+    uses `parse_feed`, whose typed records are all that leaves connectors/.
+    """
+    # The feed's URL is the base for relative links, and the Content-Type (with its charset)
+    # is the only response header that reaches the parser: Parallax fetched the bytes itself.
+    headers = {"content-location": feed_url}
+    if content_type:
+        headers["content-type"] = content_type
+    # A BytesIO, never the bytes: feedparser treats a bytes argument that names a file as a path.
+    return feedparser.parse(io.BytesIO(body), response_headers=headers)
+
+
 def parse_feed(
     body: bytes,
     feed_url: str,
@@ -57,11 +79,7 @@ def parse_feed(
     max_entries: int = DEFAULT_MAX_ENTRIES,
 ) -> FeedParse:
     """Parse a feed document; raise NotAFeed when it holds no feed at all."""
-    headers = {"content-location": feed_url}
-    if content_type:
-        headers["content-type"] = content_type
-    # A BytesIO, never the bytes: feedparser treats a bytes argument that names a file as a path.
-    parsed = feedparser.parse(io.BytesIO(body), response_headers=headers)
+    parsed = parse_document(body, feed_url, content_type=content_type)
     bozo = str(parsed.get("bozo_exception", "")) if parsed.get("bozo") else ""
     if not parsed.get("version") and not parsed.entries:
         raise NotAFeed(bozo or "no feed elements found")

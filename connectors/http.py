@@ -5,6 +5,7 @@ vocabulary; nothing here raises for a bad server. Configuration errors raise Val
 
     HttpClient.fetch(url)
       -> checks the scheme           (http/https only)
+      -> asks robots.txt             (article pages only: fetch(..., check_robots=True))
       -> waits for the host's slot   (per-host concurrency and minimum delay)
       -> GuardedBackend.connect_tcp  (resolve, refuse blocked addresses, connect)
       -> follows redirects by hand   (each hop checked again, loops and long chains stopped)
@@ -30,8 +31,9 @@ from urllib.parse import urljoin
 import httpcore
 import httpx
 
-from connectors.decoding import BoundedDecoder, DecodeError, TooLarge
+from connectors.decoding import BoundedDecoder, DecodeError, TooLarge, Truncated
 from connectors.netguard import (
+    AddressPolicy,
     BlockedAddressError,
     DeadlineExceeded,
     DNSError,
@@ -40,6 +42,7 @@ from connectors.netguard import (
     request_deadline,
 )
 from connectors.records import FetchResult, FetchStatus, Reason
+from connectors.robots import ROBOTS_MAX_BYTES, RobotsCache
 from connectors.urls import InvalidURL, check_url, host_of
 
 # A placeholder: operators set their own page or mailto: in config ([http] contact).
@@ -71,6 +74,7 @@ class HttpConfig:
     contact: str = DEFAULT_CONTACT  # a page or mailto: where site owners can reach the operator
     allow_private_network: bool = False
     host_map: Mapping[str, str] = field(default_factory=dict)
+    respect_robots: bool = True  # article pages a site's robots.txt disallows are not fetched
 
     def __post_init__(self) -> None:
         for name in ("connect_timeout_s", "read_timeout_s", "total_timeout_s"):
@@ -148,16 +152,38 @@ class HostLimiter:
             semaphore.release()
 
 
-class HttpClient:
-    """Fetches URLs under one HttpConfig; thread-safe, one per run."""
+@dataclass(frozen=True)
+class _Request:
+    """What one fetch asks for, the same on every attempt and redirect hop."""
 
-    def __init__(self, config: HttpConfig | None = None, *, resolver: Resolver | None = None):
+    headers: dict[str, str]
+    max_bytes: int
+    clip: bool = False  # keep the first max_bytes of a longer body instead of refusing it
+    check_robots: bool = False
+
+
+class HttpClient:
+    """Fetches URLs under one HttpConfig; thread-safe, one per run.
+
+    `resolver` and `address_policy` replace name resolution and the address check (tests).
+    """
+
+    def __init__(
+        self,
+        config: HttpConfig | None = None,
+        *,
+        resolver: Resolver | None = None,
+        address_policy: AddressPolicy | None = None,
+    ):
         self.config = config or HttpConfig()
         self._limiter = HostLimiter(self.config.per_host_concurrency, self.config.per_host_delay_s)
+        # One cache per client, so per run: robots.txt is read once per site, not per page.
+        self._robots = RobotsCache(self._fetch_robots_txt)
         backend = GuardedBackend(
             allow_private=self.config.allow_private_network,
             resolver=resolver,
             host_map=self.config.host_map,
+            policy=address_policy,
         )
         transport = httpx.HTTPTransport(trust_env=False)
         # httpx 0.28 takes no network backend, so the pool is rebuilt around the guarded one.
@@ -207,15 +233,35 @@ class HttpClient:
         etag: str | None = None,
         last_modified: str | None = None,
         accept: str = "*/*",
+        check_robots: bool = False,
     ) -> FetchResult:
-        """GET a URL, retrying temporary failures; never raises for a remote problem."""
-        began = time.monotonic()
-        fetched_at = datetime.now(UTC)
+        """GET a URL, retrying temporary failures; never raises for a remote problem.
+
+        With check_robots (article pages), a URL the site's robots.txt disallows ends `soft`,
+        `robots_disallowed`, unfetched, unless http.respect_robots is off. Feeds do not ask:
+        a feed is published to be polled.
+        """
         headers = {"Accept": accept}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
+        request = _Request(
+            headers,
+            self.config.max_bytes,
+            check_robots=check_robots and self.config.respect_robots,
+        )
+        return self._fetch(url, request)
+
+    def _fetch_robots_txt(self, url: str) -> FetchResult:
+        """GET a robots.txt: its first ROBOTS_MAX_BYTES, through the same checks and limits."""
+        request = _Request({"Accept": "text/plain, */*;q=0.5"}, ROBOTS_MAX_BYTES, clip=True)
+        return self._fetch(url, request)
+
+    def _fetch(self, url: str, request: _Request) -> FetchResult:
+        """Check the URL, then attempt until success, a lasting failure or the retry budget."""
+        began = time.monotonic()
+        fetched_at = datetime.now(UTC)
         try:
             check_url(url)
         except InvalidURL as err:
@@ -230,7 +276,7 @@ class HttpClient:
         attempts, waited = 0, 0.0
         while True:
             attempts += 1
-            result = self._attempt(url, headers, fetched_at)
+            result = self._attempt(url, request, fetched_at)
             waited += result.waited_s
             delay = self._retry_delay(result, attempts)
             if delay is None:
@@ -252,7 +298,7 @@ class HttpClient:
         backoff = self.config.backoff_s * 2 ** (attempts - 1)
         return float(backoff * random.uniform(0.5, 1.5))  # noqa: S311 - jitter, not secrets
 
-    def _attempt(self, url: str, headers: dict[str, str], fetched_at: datetime) -> FetchResult:
+    def _attempt(self, url: str, request: _Request, fetched_at: datetime) -> FetchResult:
         """One attempt: follow redirects by hand, each hop through the guarded backend."""
         deadline = time.monotonic() + self.config.total_timeout_s
         current, seen, waited_total = url, {url}, 0.0
@@ -269,12 +315,21 @@ class HttpClient:
             )
 
         for _hop in range(self.config.max_redirects + 1):
+            if request.check_robots:
+                # Every hop: a redirect to another site is governed by that site's robots.txt.
+                asked = time.monotonic()
+                refusal = self._robots.refusal(current)
+                spent = time.monotonic() - asked
+                deadline += spent  # reading robots.txt is politeness, not the page's slowness
+                waited_total += spent
+                if refusal is not None:
+                    return failed(FetchStatus.SOFT, Reason.ROBOTS_DISALLOWED, refusal)
             with self._limiter.slot(host_of(current)) as waited:
                 deadline += waited  # waiting our turn is politeness, not the server's slowness
                 waited_total += waited
                 token = request_deadline.set(deadline)
                 try:
-                    outcome = self._one_request(current, headers, url, fetched_at)
+                    outcome = self._one_request(current, request, url, fetched_at)
                 except DeadlineExceeded:
                     return failed(FetchStatus.TEMPORARY, Reason.DEADLINE, "total deadline exceeded")
                 except httpx.TimeoutException as err:
@@ -292,8 +347,12 @@ class HttpClient:
                     return failed(FetchStatus.TEMPORARY, Reason.PROTOCOL_ERROR, str(err))
                 except TooLarge:
                     return failed(
-                        FetchStatus.HARD, Reason.TOO_LARGE, f"over {self.config.max_bytes} bytes"
+                        FetchStatus.HARD, Reason.TOO_LARGE, f"over {request.max_bytes} bytes"
                     )
+                except Truncated as err:
+                    # A compressed body cut short, like a short Content-Length: a transport
+                    # failure that may not recur, and no partial body is kept.
+                    return failed(FetchStatus.TEMPORARY, Reason.PROTOCOL_ERROR, str(err))
                 except DecodeError as err:
                     return failed(FetchStatus.HARD, Reason.DECODE_ERROR, str(err))
                 except (
@@ -323,10 +382,12 @@ class HttpClient:
         )
 
     def _one_request(
-        self, current: str, headers: dict[str, str], url: str, fetched_at: datetime
+        self, current: str, request: _Request, url: str, fetched_at: datetime
     ) -> FetchResult | str | None:
         """One HTTP exchange: a final FetchResult, or the Location of a redirect."""
-        with self._client.stream("GET", current, headers=headers, timeout=self._timeout) as resp:
+        with self._client.stream(
+            "GET", current, headers=request.headers, timeout=self._timeout
+        ) as resp:
             code = resp.status_code
             if code in REDIRECT_CODES:
                 location: str | None = resp.headers.get("location")
@@ -347,7 +408,7 @@ class HttpClient:
                 return replace(
                     head, retry_after_s=parse_retry_after(resp.headers.get("retry-after"))
                 )
-            body = self._read_body(resp)
+            body = self._read_body(resp, request)
             return replace(
                 head,
                 body=body,
@@ -356,13 +417,19 @@ class HttpClient:
                 content_hash=hashlib.sha256(body).hexdigest(),
             )
 
-    def _read_body(self, resp: httpx.Response) -> bytes:
+    def _read_body(self, resp: httpx.Response, request: _Request) -> bytes:
         """Read the raw body and decode it under the byte cap."""
         encoding = resp.headers.get("content-encoding")
         declared = resp.headers.get("content-length", "")
-        if not encoding and declared.isdigit() and int(declared) > self.config.max_bytes:
+        too_long = declared.isdigit() and int(declared) > request.max_bytes
+        if not encoding and too_long and not request.clip:
             raise TooLarge
-        decoder = BoundedDecoder(encoding, self.config.max_bytes)
-        parts = [decoder.feed(raw) for raw in resp.iter_raw()]
+        decoder = BoundedDecoder(encoding, request.max_bytes, clip=request.clip)
+        parts = []
+        for raw in resp.iter_raw():
+            parts.append(decoder.feed(raw))
+            if decoder.clipped:
+                # The rest is not wanted; closing the stream drops the connection unread.
+                return b"".join(parts)
         parts.append(decoder.flush())
         return b"".join(parts)

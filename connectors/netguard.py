@@ -8,6 +8,7 @@ rebinding, because the socket goes to the very address that was checked.
 from __future__ import annotations
 
 import contextvars
+import functools
 import ipaddress
 import socket
 import time
@@ -21,8 +22,18 @@ METADATA_ADDRESSES = frozenset(
     ipaddress.ip_address(a) for a in ("169.254.169.254", "169.254.170.2", "fd00:ec2::254")
 )
 
+# IPv6 ranges that carry an IPv4 address a gateway may deliver to: NAT64 (RFC 6052) and the
+# deprecated IPv4-compatible form. 6to4 and IPv4-mapped have properties of their own.
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+# Local-use NAT64 (RFC 8215): Python 3.11 calls it global, but it only leads inside a network.
+_NOT_GLOBAL = (ipaddress.ip_network("64:ff9b:1::/48"),)
+
 Resolver = Callable[[str, int], list[str]]
 """Turns (host, port) into IP address strings; raises socket.gaierror when the name is unknown."""
+
+AddressPolicy = Callable[[str], str | None]
+"""Why a connection to an IP address is refused, or None when it is allowed."""
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -52,9 +63,19 @@ def system_resolver(host: str, port: int) -> list[str]:
 
 
 def _unmapped(address: IPAddress) -> IPAddress:
-    """The IPv4 address inside an IPv4-mapped IPv6 address, or the address itself."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+    """The IPv4 address an IPv6 address carries (mapped, compatible, NAT64, 6to4), or itself.
+
+    Python judges ::ffff:127.0.0.1 by its IPv4 part but calls 64:ff9b::a9fe:a9fe (NAT64 for
+    169.254.169.254) and 2002:a9fe:a9fe:: (6to4) global; each is judged by what it carries.
+    """
+    if not isinstance(address, ipaddress.IPv6Address):
+        return address
+    if address.ipv4_mapped is not None:
         return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address in _NAT64 or (address in _IPV4_COMPATIBLE and int(address) > 1):
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
     return address
 
 
@@ -70,7 +91,7 @@ def address_refusal(address: str, *, allow_private: bool) -> str | None:
         return f"{ip} is not a unicast address"
     if ip.is_link_local:
         return f"{ip} is link-local"
-    if ip.is_global:
+    if ip.is_global and not any(ip in network for network in _NOT_GLOBAL):
         return None
     if allow_private and (ip.is_loopback or ip.is_private):
         return None
@@ -127,8 +148,17 @@ class _DeadlineStream(httpcore.NetworkStream):
         return self._inner.get_extra_info(info)
 
 
+def default_policy(*, allow_private: bool) -> AddressPolicy:
+    """The address policy of a config: `address_refusal` with its allow_private."""
+    return functools.partial(address_refusal, allow_private=allow_private)
+
+
 class GuardedBackend(httpcore.NetworkBackend):
-    """An httpcore backend that resolves, checks and connects, in that order."""
+    """An httpcore backend that resolves, checks and connects, in that order.
+
+    `policy` replaces the address check as a whole; tests use it to let one loopback address
+    stand in for a public one, so that a redirect from it to loopback can be seen refused.
+    """
 
     def __init__(
         self,
@@ -136,8 +166,10 @@ class GuardedBackend(httpcore.NetworkBackend):
         allow_private: bool = False,
         resolver: Resolver | None = None,
         host_map: Mapping[str, str] | None = None,
+        policy: AddressPolicy | None = None,
     ) -> None:
         self.allow_private = allow_private
+        self.policy = policy or default_policy(allow_private=allow_private)
         self.resolver = resolver or system_resolver
         # host -> "ip[:port]": reach a named host at a chosen address, keeping the URL, the
         # Host header and TLS server name as they are (the offline demo serves .example hosts).
@@ -168,7 +200,7 @@ class GuardedBackend(httpcore.NetworkBackend):
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
         targets = self._targets(host, port)
-        refusals = [address_refusal(a, allow_private=self.allow_private) for a, _ in targets]
+        refusals = [self.policy(address) for address, _ in targets]
         allowed = [t for t, refusal in zip(targets, refusals, strict=True) if refusal is None]
         if not allowed:
             reasons = "; ".join(r for r in refusals if r)

@@ -13,6 +13,7 @@ import sys
 
 import click
 
+from analysis.embed import ModelError
 from flows import runtime
 from flows.cli_common import Failure
 from flows.errors import UserInputError
@@ -68,6 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     except UserInputError as err:
         click.echo(f"parallax: error: {err}", err=True)
         return 2
+    except ModelError as err:
+        click.echo(f"parallax: error: {err} (see [embed] model in docs/configuration.md)", err=True)
+        return 2
     except QueryError as err:
         click.echo(f"parallax: error in SQL: {err}", err=True)
         return 2
@@ -108,7 +112,7 @@ def console_main() -> None:
 
 def _register_commands() -> None:
     """Import the command modules, which attach their commands to the group."""
-    from flows import cli_query, cli_run  # noqa: F401
+    from flows import cli_query, cli_run, cli_serve  # noqa: F401
 
 
 _register_commands()

@@ -104,7 +104,7 @@ def run_options(func: F) -> F:
     return func
 
 
-def _check_run_input(
+def check_run_input(
     sources: str, seed: str, seed_date: str | None, since: str | None, until: str | None
 ) -> None:
     """Fail on a bad sources file, seed or date before Prefect starts."""
@@ -144,7 +144,7 @@ def run(
     """Ingest, embed, cluster around the seed, compare the outlets, and write the report."""
     overrides = overrides_from(db, allow_private_network, resolve, workers)
     settings = settings_for(ctx, overrides)
-    _check_run_input(sources, seed, seed_date, since, until)
+    check_run_input(sources, seed, seed_date, since, until)
     _run_pipeline(
         ctx,
         sources,

@@ -279,7 +279,12 @@ def pipeline(
     stage = "ingest"
     try:
         began = time.perf_counter()
-        ingested: IngestSummary = ingest(
+        # The ingest subflow fetches with [ingest] workers threads (its decorator says 8).
+        runner: ThreadPoolTaskRunner[Any] = ThreadPoolTaskRunner(
+            max_workers=settings.ingest.workers
+        )
+        ingest_with_workers = ingest.with_options(task_runner=runner)  # type: ignore[arg-type]
+        ingested: IngestSummary = ingest_with_workers(
             sources=sources, config=config, overrides=request.all_overrides()
         )
         summary.ingest, summary.seconds["ingest"] = asdict(ingested), _since(began)

@@ -73,7 +73,11 @@ class TestServer:
 
     def __init__(self) -> None:
         self._server = _Server()
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # serve_forever checks for shutdown every poll_interval; 0.5 s (the default) would add
+        # half a second to every stop.
+        self._thread = threading.Thread(
+            target=lambda: self._server.serve_forever(poll_interval=0.05), daemon=True
+        )
         self._thread.start()
 
     @property
