@@ -187,3 +187,15 @@ def test_setting_is_documented(section: str, key: str, default: Any) -> None:
     assert rows, f"docs/configuration.md [{section}] has no table row for {key}"
     cells = [cell.strip() for cell in rows[0].strip("|").split("|")]
     assert cells[1] == f"`{toml_literal(default)}`", f"{section}.{key}: default is {default!r}"
+
+
+def test_every_test_named_in_the_reliability_doc_exists() -> None:
+    text = (ROOT / "docs" / "reliability.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"`(test_\w+)`", text))
+    defined = {
+        match
+        for path in (ROOT / "tests").rglob("test_*.py")
+        for match in re.findall(r"^def (test_\w+)", path.read_text(encoding="utf-8"), re.MULTILINE)
+    }
+    assert len(named) > 50
+    assert not named - defined, sorted(named - defined)

@@ -124,3 +124,40 @@ def test_poll_feed_counts_failures_and_backs_off() -> None:
         assert (poll.status, poll.reason) == (FetchStatus.SOFT, Reason.NOT_A_FEED)
         assert poll.consecutive_failures == 3
         assert poll.next_due_at - poll.fetch.fetched_at >= timedelta(minutes=29)
+
+
+UNICODE_FEED = (
+    '<?xml version="1.0" encoding="{encoding}"?>'
+    '<rss version="2.0"><channel><title>Ström</title>'
+    "<item><title>Möte i Stockholm: Blinken och Lavrov</title>"
+    "<link>http://feeds.example/mote</link></item></channel></rss>"
+)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
+def test_utf16_and_utf32_feeds_decode(encoding: str) -> None:
+    body = UNICODE_FEED.format(encoding=encoding.upper()).encode(encoding)
+    if encoding == "utf-16-be":
+        body = b"\xfe\xff" + body  # with a byte order mark, as servers send it
+    parsed = parse_feed(body, FEED_URL)
+    assert [e.title for e in parsed.entries] == ["Möte i Stockholm: Blinken och Lavrov"]
+
+
+def test_a_wrong_charset_header_does_not_lose_the_feed() -> None:
+    # The server says UTF-8 but sends Latin-1: the bytes are kept as valid text, not dropped.
+    body = UNICODE_FEED.format(encoding="iso-8859-1").encode("latin-1")
+    parsed = parse_feed(body, FEED_URL, content_type="application/rss+xml; charset=utf-8")
+    assert len(parsed.entries) == 1
+    title = parsed.entries[0].title
+    assert title.encode("utf-8").decode("utf-8") == title and "Stockholm" in title
+
+
+def test_undefined_entities_are_text_not_a_crash() -> None:
+    body = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title>'
+        b"<item><title>Talks&nbsp;end &amp; &bogus; go on</title>"
+        b"<link>http://feeds.example/a</link></item></channel></rss>"
+    )
+    parsed = parse_feed(body, FEED_URL)
+    assert len(parsed.entries) == 1
+    assert "Talks" in parsed.entries[0].title and "go on" in parsed.entries[0].title
