@@ -29,7 +29,7 @@ from analysis.embed import Embedder, ModelError
 from analysis.text import text_hash
 from flows.errors import UserInputError
 from flows.ingest import IngestFailed, IngestSummary, ingest
-from flows.seeds import load_seed, parse_when
+from flows.seeds import load_seed, load_sides, parse_when
 from flows.settings import Settings, load_settings
 from flows.stages import (
     ClusterSummary,
@@ -145,7 +145,9 @@ def run_compare(request: Request, clustering_id: str | None = None) -> dict[str,
         )
         if cid is None:
             raise UserInputError("no clustering to compare yet: run the cluster stage first")
-        comparison = compare_stage(store, cid)
+        comparison = compare_stage(
+            store, cid, load_sides(load_seed(request.seed, request.seed_date))
+        )
     return {
         "clustering_id": cid,
         "outlets": len(comparison.outlets),

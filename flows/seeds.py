@@ -113,3 +113,15 @@ def load_claims(seed: Seed) -> list[Claim]:
     if len({c.claim_id for c in claims}) != len(claims):
         raise SeedError(f"{path}: claim ids must be unique")
     return claims
+
+
+def load_sides(seed: Seed) -> dict[str, str]:
+    """speaker -> side from the [sides] table of the seed's .toml (empty when none)."""
+    if not seed.path:
+        return {}
+    sides = _sidecar(Path(seed.path)).get("sides", {})
+    if not isinstance(sides, dict) or not all(isinstance(v, str) for v in sides.values()):
+        raise SeedError(
+            f"[sides] in {Path(seed.path).with_suffix('.toml')} must map names to sides"
+        )
+    return {str(k): v for k, v in sides.items()}

@@ -6,19 +6,23 @@ from a REPL against a database, and each reads what it needs from the Store and 
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from analysis.cluster import Embedded, cluster_around_seed, window_for
 from analysis.compare import compare_outlets, find_copies
-from analysis.records import Comparison, Membership, Seed
+from analysis.framing import distinctive_terms, splitting_terms
+from analysis.quotes import find_quotes, normalise_speakers
+from analysis.records import Comparison, Membership, Seed, Story
 from analysis.text import doc_text, lead_text, text_hash
 from flows.errors import UserInputError
 from flows.settings import Settings
@@ -156,8 +160,10 @@ def cluster_stage(
     )
 
 
-def compare_stage(store: Store, clustering_id: str) -> Comparison:
-    """Per-outlet coverage of the event and its copies, stored beside the clustering."""
+def compare_stage(
+    store: Store, clustering_id: str, sides: Mapping[str, str] | None = None
+) -> Comparison:
+    """Per-outlet coverage, copies, quotes and framing terms, stored beside the clustering."""
     stories, similarity = store.event_stories(clustering_id)
     members = {
         url: Membership(url, "", True, sim, 0.0, None, "") for url, sim in similarity.items()
@@ -165,7 +171,70 @@ def compare_stage(store: Store, clustering_id: str) -> Comparison:
     copies = find_copies(stories)
     comparison = compare_outlets(stories, members, copies)
     store.record_comparison(clustering_id, comparison)
+    # Copies would count one wire story's words and quotes once per outlet that ran it.
+    copied = {c.url for c in copies}
+    originals = [s for s in stories if s.url not in copied]
+    store.record_quotes_and_terms(
+        clustering_id,
+        quote_rows(stories, sides or {}),
+        term_rows(originals),
+        splitting_rows(originals),
+    )
     return comparison
+
+
+def _quote_key(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def quote_rows(stories: Sequence[Story], sides: Mapping[str, str]) -> list[dict[str, Any]]:
+    """Every direct quotation of the stories, speaker normalised, with its side and reach."""
+    outlet_of = {s.url: s.outlet for s in stories}
+    found = normalise_speakers(q for s in stories for q in find_quotes(s.text, s.url))
+    reach: dict[str, set[str]] = {}
+    for quote in found:
+        reach.setdefault(_quote_key(quote.text), set()).add(outlet_of[quote.url])
+    rows = []
+    for position, quote in enumerate(found):
+        side = sides.get(quote.speaker or "", "other") if quote.speaker else "unattributed"
+        rows.append(
+            {
+                "url": quote.url,
+                "position": position,
+                "outlet": outlet_of[quote.url],
+                "quote": quote.text,
+                "speaker": quote.speaker,
+                "speaker_named": quote.speaker_named,
+                "side": side,
+                "outlets": len(reach[_quote_key(quote.text)]),
+            }
+        )
+    return rows
+
+
+def term_rows(stories: Sequence[Story]) -> list[dict[str, Any]]:
+    """Each outlet's distinctive terms, ranked."""
+    return [
+        {
+            "outlet": outlet,
+            "rank": rank,
+            "term": t.term,
+            "z": t.z,
+            "delta": t.delta,
+            "count": t.count,
+            "share": t.share,
+        }
+        for outlet, found in distinctive_terms(stories).items()
+        for rank, t in enumerate(found, 1)
+    ]
+
+
+def splitting_rows(stories: Sequence[Story]) -> list[dict[str, Any]]:
+    """The terms that split the outlets most, with each outlet's z-score."""
+    return [
+        {"rank": rank, "term": t.term, "spread": t.spread, "z_by_outlet": t.z}
+        for rank, t in enumerate(splitting_terms(stories), 1)
+    ]
 
 
 @dataclass

@@ -48,6 +48,71 @@ class RunInfo:
 
 
 @dataclass(frozen=True)
+class QuoteBalance:
+    """One outlet's quotes by side (e.g. US, Russia, other, unattributed)."""
+
+    outlet: str
+    quotes: int
+    by_side: dict[str, int]
+    by_speaker: dict[str, int]
+    reused: int  # quotes another outlet carried too
+    exclusive: int  # quotes no other outlet carried
+
+
+@dataclass(frozen=True)
+class QuoteRow:
+    """One direct quotation in the event's coverage."""
+
+    url: str
+    outlet: str
+    text: str
+    speaker: str | None
+    side: str
+    outlets: int  # how many outlets carried this quotation
+
+
+@dataclass(frozen=True)
+class TermRow:
+    """A term distinctive of one outlet's coverage (weighted log-odds z-score)."""
+
+    outlet: str
+    term: str
+    z: float
+    count: int
+
+
+@dataclass(frozen=True)
+class SplittingTerm:
+    """A term whose use splits the outlets most, with each outlet's z-score."""
+
+    term: str
+    spread: float
+    z_by_outlet: dict[str, float]
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One story on the event's timeline."""
+
+    url: str
+    outlet: str
+    title: str
+    published_at: datetime
+    date_source: str
+    phase: str  # "preview" (before the seed's day) or "report"
+    lag_hours: float | None  # behind the first report; None when dated only by first sight
+
+
+@dataclass(frozen=True)
+class CoverageStatus:
+    """Whether a tracked outlet covered the event, and if not, why we can tell."""
+
+    outlet: str
+    status: str  # covered | no story in the window | feeds failed | no stories in the window
+    detail: str
+
+
+@dataclass(frozen=True)
 class ReportData:
     """Everything a report shows."""
 
@@ -63,3 +128,10 @@ class ReportData:
     neighbours: list[NeighbourCluster]  # largest first
     outlets_without_story: list[str] = field(default_factory=list)  # tracked, nothing in event
     run: RunInfo | None = None
+    quote_balance: list[QuoteBalance] = field(default_factory=list)
+    quotes: list[QuoteRow] = field(default_factory=list)
+    sides: list[str] = field(default_factory=list)  # the order sides are shown in
+    terms: list[TermRow] = field(default_factory=list)
+    splitting_terms: list[SplittingTerm] = field(default_factory=list)
+    timeline: list[TimelineEntry] = field(default_factory=list)
+    coverage_status: list[CoverageStatus] = field(default_factory=list)

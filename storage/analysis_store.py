@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -14,6 +15,10 @@ from analysis.records import Clustering, Comparison, Seed, Story
 from storage.connection import TS, Database, arrow_table
 
 Vector = npt.NDArray[np.float32]
+# Rows as plain dicts keyed by column (built in flows/stages.py from the analysis records).
+QuoteRecord = Mapping[str, Any]
+TermRecord = Mapping[str, Any]
+SplitRecord = Mapping[str, Any]
 
 
 class AnalysisStore(Database):
@@ -327,3 +332,69 @@ class AnalysisStore(Database):
                 con.register("copy_batch", arrow_table(copy_rows, copy_schema))
                 con.execute("INSERT INTO copies SELECT * FROM copy_batch")
                 con.unregister("copy_batch")
+
+    def record_quotes_and_terms(
+        self,
+        clustering_id: str,
+        quotes: Sequence[QuoteRecord],
+        terms: Sequence[TermRecord],
+        splitting: Sequence[SplitRecord],
+    ) -> None:
+        """Store the event's quotes and framing terms for a clustering (replacing earlier ones)."""
+        quote_schema = pa.schema(
+            [
+                ("clustering_id", pa.string()),
+                ("url", pa.string()),
+                ("position", pa.int32()),
+                ("outlet", pa.string()),
+                ("quote", pa.string()),
+                ("speaker", pa.string()),
+                ("speaker_named", pa.bool_()),
+                ("side", pa.string()),
+                ("outlets", pa.int32()),
+            ]
+        )
+        term_schema = pa.schema(
+            [
+                ("clustering_id", pa.string()),
+                ("outlet", pa.string()),
+                ("rank", pa.int32()),
+                ("term", pa.string()),
+                ("z", pa.float64()),
+                ("delta", pa.float64()),
+                ("count", pa.int32()),
+                ("share", pa.float64()),
+            ]
+        )
+        split_schema = pa.schema(
+            [
+                ("clustering_id", pa.string()),
+                ("rank", pa.int32()),
+                ("term", pa.string()),
+                ("spread", pa.float64()),
+                ("z_by_outlet", pa.string()),
+            ]
+        )
+        batches = [
+            ("quotes", [{"clustering_id": clustering_id, **q} for q in quotes], quote_schema),
+            ("framing_terms", [{"clustering_id": clustering_id, **t} for t in terms], term_schema),
+            (
+                "splitting_terms",
+                [
+                    {
+                        "clustering_id": clustering_id,
+                        **s,
+                        "z_by_outlet": json.dumps(s["z_by_outlet"]),
+                    }
+                    for s in splitting
+                ],
+                split_schema,
+            ),
+        ]
+        with self._transaction() as con:
+            for table, rows, schema in batches:
+                con.execute(f"DELETE FROM {table} WHERE clustering_id = ?", [clustering_id])  # noqa: S608
+                if rows:
+                    con.register("comparison_batch", arrow_table(rows, schema))
+                    con.execute(f"INSERT INTO {table} SELECT * FROM comparison_batch")  # noqa: S608
+                    con.unregister("comparison_batch")

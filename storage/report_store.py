@@ -4,9 +4,21 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 from analysis.records import CopyLink, OutletCoverage, Seed
-from reports.data import NeighbourCluster, ReportData, ReportStory, RunInfo
+from reports.data import (
+    CoverageStatus,
+    NeighbourCluster,
+    QuoteBalance,
+    QuoteRow,
+    ReportData,
+    ReportStory,
+    RunInfo,
+    SplittingTerm,
+    TermRow,
+    TimelineEntry,
+)
 from storage.connection import Database
 from storage.errors import StorageError
 
@@ -47,7 +59,87 @@ class ReportStore(Database):
             neighbours=self._neighbours(cid),
             outlets_without_story=self._outlets_without_story(cid),
             run=self._run_info(run_id),
+            **self._comparison(cid, published),
         )
+
+    def _comparison(self, cid: str, seed_published: datetime) -> dict[str, Any]:
+        """Quotes, framing terms, the timeline and coverage status of a clustering."""
+        quotes = [
+            QuoteRow(*row)
+            for row in self._con.execute(
+                """SELECT url, outlet, quote, speaker, side, outlets FROM quotes
+                   WHERE clustering_id = ? ORDER BY outlets DESC, outlet, url, position""",
+                [cid],
+            ).fetchall()
+        ]
+        sides = sorted({q.side for q in quotes} - {"other", "unattributed"})
+        balance = []
+        for outlet in sorted({q.outlet for q in quotes}):
+            mine = [q for q in quotes if q.outlet == outlet]
+            by_side = {s: sum(q.side == s for q in mine) for s in [*sides, "other", "unattributed"]}
+            speakers: dict[str, int] = {}
+            for q in mine:
+                if q.speaker:
+                    speakers[q.speaker] = speakers.get(q.speaker, 0) + 1
+            balance.append(
+                QuoteBalance(
+                    outlet,
+                    len(mine),
+                    {k: v for k, v in by_side.items() if v},
+                    dict(sorted(speakers.items(), key=lambda kv: (-kv[1], kv[0]))),
+                    reused=sum(q.outlets > 1 for q in mine),
+                    exclusive=sum(q.outlets == 1 for q in mine),
+                )
+            )
+        terms = [
+            TermRow(*row)
+            for row in self._con.execute(
+                """SELECT outlet, term, z, count FROM framing_terms WHERE clustering_id = ?
+                   ORDER BY outlet, rank""",
+                [cid],
+            ).fetchall()
+        ]
+        splitting = [
+            SplittingTerm(term, spread, json.loads(z))
+            for term, spread, z in self._con.execute(
+                """SELECT term, spread, z_by_outlet FROM splitting_terms WHERE clustering_id = ?
+                   ORDER BY rank""",
+                [cid],
+            ).fetchall()
+        ]
+        stories = self._report_stories(cid)
+        dated = [s.published_at for s in stories if s.date_source != "first_seen"]
+        first = min(dated, default=None)
+        seed_day = seed_published.replace(hour=0, minute=0, second=0, microsecond=0)
+        timeline = [
+            TimelineEntry(
+                s.url,
+                s.outlet,
+                s.title,
+                s.published_at,
+                s.date_source,
+                "preview" if s.published_at < seed_day else "report",
+                None
+                if s.date_source == "first_seen" or first is None
+                else round((s.published_at - first).total_seconds() / 3600, 2),
+            )
+            for s in stories
+        ]
+        status = [
+            CoverageStatus(*row)
+            for row in self._con.execute(
+                "SELECT outlet, status, detail FROM coverage_status"
+            ).fetchall()
+        ]
+        return {
+            "quote_balance": balance,
+            "quotes": quotes,
+            "sides": sides,
+            "terms": terms,
+            "splitting_terms": splitting,
+            "timeline": timeline,
+            "coverage_status": status,
+        }
 
     def _copies(self, cid: str) -> list[CopyLink]:
         rows = self._con.execute(

@@ -216,10 +216,90 @@ def _v2_analysis(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _v3_comparison(con: duckdb.DuckDBPyConnection) -> None:
+    """Quotes, framing terms, and the timeline and coverage-status views of the event."""
+    con.execute(
+        """
+        CREATE TABLE quotes (
+            clustering_id VARCHAR NOT NULL,
+            url           VARCHAR NOT NULL,
+            position      INTEGER NOT NULL,
+            outlet        VARCHAR NOT NULL,
+            quote         VARCHAR NOT NULL,
+            speaker       VARCHAR,
+            speaker_named BOOLEAN NOT NULL,
+            side          VARCHAR NOT NULL,
+            outlets       INTEGER NOT NULL,
+            PRIMARY KEY (clustering_id, url, position)
+        );
+        CREATE TABLE framing_terms (
+            clustering_id VARCHAR NOT NULL,
+            outlet        VARCHAR NOT NULL,
+            rank          INTEGER NOT NULL,
+            term          VARCHAR NOT NULL,
+            z             DOUBLE NOT NULL,
+            delta         DOUBLE NOT NULL,
+            count         INTEGER NOT NULL,
+            share         DOUBLE NOT NULL,
+            PRIMARY KEY (clustering_id, outlet, term)
+        );
+        CREATE TABLE splitting_terms (
+            clustering_id VARCHAR NOT NULL,
+            rank          INTEGER NOT NULL,
+            term          VARCHAR NOT NULL,
+            spread        DOUBLE NOT NULL,
+            z_by_outlet   JSON NOT NULL,
+            PRIMARY KEY (clustering_id, term)
+        );
+        CREATE VIEW quote_balance AS
+            SELECT q.outlet, q.side, count(*) AS quotes,
+                   count(*) FILTER (WHERE q.outlets > 1) AS reused
+            FROM quotes q JOIN latest_clustering l USING (clustering_id)
+            GROUP BY ALL;
+        CREATE VIEW coverage_timeline AS
+            WITH event AS (
+                SELECT e.*, s.published_at AS seed_published_at
+                FROM event_coverage e JOIN seeds s USING (seed_id)
+            ), first AS (
+                SELECT min(published_at) AS first_at FROM event WHERE date_source <> 'first_seen'
+            )
+            SELECT url, outlet, title, published_at, date_source,
+                   CASE WHEN published_at < date_trunc('day', seed_published_at)
+                        THEN 'preview' ELSE 'report' END AS phase,
+                   CASE WHEN date_source = 'first_seen' THEN NULL
+                        ELSE round(epoch(published_at - first_at) / 3600, 2) END AS lag_hours
+            FROM event, first ORDER BY published_at, url;
+        CREATE VIEW coverage_status AS
+            WITH covered AS (SELECT DISTINCT outlet FROM event_coverage),
+            in_window AS (SELECT DISTINCT outlet FROM story_clusters WHERE cluster_id IS NOT NULL),
+            feeds_down AS (
+                SELECT outlet, string_agg(DISTINCT last_reason, ', ') AS reasons
+                FROM feeds GROUP BY outlet
+                HAVING bool_and(last_status IN ('soft', 'hard', 'temporary'))
+            )
+            SELECT o.name AS outlet,
+                   CASE WHEN c.outlet IS NOT NULL THEN 'covered'
+                        WHEN d.outlet IS NOT NULL THEN 'feeds failed'
+                        WHEN w.outlet IS NOT NULL THEN 'no story in the window'
+                        ELSE 'no stories in the window' END AS status,
+                   CASE WHEN c.outlet IS NOT NULL THEN ''
+                        WHEN d.outlet IS NOT NULL THEN 'every feed failed: ' || d.reasons
+                        WHEN w.outlet IS NOT NULL THEN 'stories in the window, none about the event'
+                        ELSE 'nothing published in the window, or nothing read' END AS detail
+            FROM outlets o
+            LEFT JOIN covered c ON c.outlet = o.name
+            LEFT JOIN in_window w ON w.outlet = o.name
+            LEFT JOIN feeds_down d ON d.outlet = o.name
+            ORDER BY o.name;
+        """
+    )
+
+
 Migration = Callable[[duckdb.DuckDBPyConnection], None]
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "ingest", _v1_ingest),
     (2, "analysis", _v2_analysis),
+    (3, "comparison", _v3_comparison),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -138,3 +138,34 @@ def test_runs_record_each_stage(runs: Runs) -> None:
     ).rows
     assert [row[0] for row in rows] == ["completed", "completed"]
     assert set(runs.first.seconds) == {"ingest", "embed", "cluster", "compare", "report"}
+
+
+def test_quotes_are_stored_with_speakers_and_sides(runs: Runs) -> None:
+    rows = run_query(
+        runs.db, "SELECT outlet, side, quotes FROM quote_balance ORDER BY outlet, side"
+    ).rows
+    sides = {side for _, side, _ in rows}
+    assert {"United States", "Russia", "other"} <= sides
+    assert "unattributed" not in sides  # every demo quote names its speaker
+    speakers = {row[0] for row in run_query(runs.db, "SELECT DISTINCT speaker FROM quotes").rows}
+    assert {"Antony Blinken", "Sergey Lavrov"} <= speakers
+
+
+def test_framing_terms_and_the_timeline(runs: Runs) -> None:
+    terms = run_query(runs.db, "SELECT outlet, term, z FROM framing_terms").rows
+    assert terms and all(z > 1.96 for _, _, z in terms)
+    assert ("Dnipro Daily", "aggression") in {(o, t) for o, t, _ in terms}
+    phases = dict(
+        run_query(runs.db, "SELECT phase, count(*) FROM coverage_timeline GROUP BY ALL").rows
+    )
+    assert phases["preview"] >= 3 and phases["report"] >= 15
+    first = run_query(
+        runs.db, "SELECT min(lag_hours) FROM coverage_timeline WHERE lag_hours IS NOT NULL"
+    ).rows
+    assert first == [(0.0,)]
+
+
+def test_every_tracked_outlet_has_a_coverage_status(runs: Runs) -> None:
+    rows = run_query(runs.db, "SELECT outlet, status FROM coverage_status").rows
+    assert len(rows) == 10
+    assert {status for _, status in rows} == {"covered"}

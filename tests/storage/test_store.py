@@ -105,7 +105,7 @@ def test_a_new_database_is_migrated_and_recorded(db_path: Path) -> None:
     with Store(db_path) as store:
         assert store.counts().articles == 0
     rows = run_query(db_path, "SELECT version, name FROM schema_migrations").rows
-    assert rows == [(1, "ingest"), (2, "analysis")]
+    assert rows == [(1, "ingest"), (2, "analysis"), (3, "comparison")]
     assert rows[-1][0] == SCHEMA_VERSION
     with Store(db_path):  # opening again applies nothing twice
         pass
