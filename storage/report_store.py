@@ -108,9 +108,14 @@ class ReportStore(Database):
             ).fetchall()
         ]
         stories = self._report_stories(cid)
-        dated = [s.published_at for s in stories if s.date_source != "first_seen"]
-        first = min(dated, default=None)
         seed_day = seed_published.replace(hour=0, minute=0, second=0, microsecond=0)
+        # Lag is behind the first report; previews (before the seed's day) are not reports.
+        reports = [
+            s.published_at
+            for s in stories
+            if s.date_source != "first_seen" and s.published_at >= seed_day
+        ]
+        first = min(reports, default=None)
         timeline = [
             TimelineEntry(
                 s.url,

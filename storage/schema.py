@@ -261,7 +261,10 @@ def _v3_comparison(con: duckdb.DuckDBPyConnection) -> None:
                 SELECT e.*, s.published_at AS seed_published_at
                 FROM event_coverage e JOIN seeds s USING (seed_id)
             ), first AS (
-                SELECT min(published_at) AS first_at FROM event WHERE date_source <> 'first_seen'
+                -- The first report: previews (before the seed's day) are not reports.
+                SELECT min(published_at) AS first_at FROM event
+                WHERE date_source <> 'first_seen'
+                  AND published_at >= date_trunc('day', seed_published_at)
             )
             SELECT url, outlet, title, published_at, date_source,
                    CASE WHEN published_at < date_trunc('day', seed_published_at)

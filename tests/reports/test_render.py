@@ -4,133 +4,39 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import lxml.html
 import pytest
+from lxml import etree
 from markdown_it import MarkdownIt  # rich's own dependency, pinned in constraints.txt
 
-from analysis.records import CopyLink, OutletCoverage, Seed
 from connectors.records import DateSource
-from reports.data import NeighbourCluster, ReportData, ReportStory, RunInfo
-from reports.render import (
+from reports.charts import TimelineDot, timeline_svg
+from reports.data import ReportData
+from reports.formats import (
     DATE_SOURCES,
     format_lag,
+    format_offset,
+    format_z,
     markdown_text,
-    render_html,
-    render_markdown,
     safe_href,
-    write_report,
 )
+from reports.render import render_html, render_markdown, write_report
+from tests.reports.sample import HERALD_COPY, NORTHWIRE_1, compared, event
 
-CET = timezone(timedelta(hours=1))
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"
 QUOTES = "\"quotes\" & 'apostrophes'"
 EVIL = f"{SCRIPT} {IMG} {QUOTES} x|y"
 SECTIONS = ["summary", "seed", "outlets", "stories", "neighbours", "run"]
 
-NORTHWIRE_1 = "https://northwire.example/world/blinken-lavrov-stockholm"
-NORTHWIRE_2 = "https://northwire.example/world/lavrov-nato-guarantees"
-HERALD_COPY = "https://balticherald.example/news/2021/12/02/blinken-lavrov"
-HERALD_2 = "https://balticherald.example/analysis/stockholm-osce"
-LEDGER_1 = "http://capitalledger.example/a/5512"
-SEED_TEXT = "\nOn Thursday, Blinken and Lavrov met in Stockholm.\n\nBoth sides agreed to talk."
-
-
-def story(
-    url: str,
-    outlet: str,
-    title: str,
-    published_at: datetime,
-    date_source: str = "page_meta",
-    similarity_to_seed: float = 0.8,
-    word_count: int = 600,
-    copy_of: str | None = None,
-) -> ReportStory:
-    """A story of the event; the reason is the same for all."""
-    reason = "in the seed's cluster"
-    return ReportStory(
-        url, outlet, title, published_at, date_source, similarity_to_seed, word_count, reason,
-        copy_of,
-    )  # fmt: skip
-
-
-def coverage(outlet: str, *figures: float, first: datetime) -> OutletCoverage:
-    """An outlet's coverage row: stories, independent, copies, lag, mean, max, words, total."""
-    stories, independent, copies, lag, mean, best, words, total = figures
-    return OutletCoverage(
-        outlet, int(stories), int(independent), int(copies), first, lag, mean, best, words,
-        int(total),
-    )  # fmt: skip
-
 
 @pytest.fixture
 def data() -> ReportData:
     """A small event: 3 outlets, 5 stories (one a wire copy), 2 neighbours, a run with failures."""
-    stories = [
-        story(NORTHWIRE_1, "Northwire", "Blinken warns Lavrov of costs over Ukraine",
-              datetime(2021, 12, 2, 16, 20, tzinfo=UTC), similarity_to_seed=0.8412,
-              word_count=612),
-        story(HERALD_COPY, "Baltic Herald", "Blinken warns Lavrov of 'serious costs'",
-              datetime(2021, 12, 2, 18, 25, tzinfo=CET), similarity_to_seed=0.8236,
-              word_count=598, copy_of=NORTHWIRE_1),
-        story(NORTHWIRE_2, "Northwire", "Lavrov demands NATO security guarantees",
-              datetime(2021, 12, 2, 21, 45, tzinfo=UTC), date_source="feed",
-              similarity_to_seed=0.7091, word_count=430),
-        story(LEDGER_1, "Capital Ledger", "Diplomats trade warnings in Stockholm",
-              datetime(2021, 12, 3, 8, 5, tzinfo=UTC), date_source="first_seen",
-              similarity_to_seed=0.5803, word_count=845),
-        story(HERALD_2, "Baltic Herald", "What the OSCE meeting in Stockholm settled",
-              datetime(2021, 12, 3, tzinfo=UTC), date_source="page_date",
-              similarity_to_seed=0.6649, word_count=2302),
-    ]  # fmt: skip
-    outlets = [
-        coverage("Northwire", 2, 2, 0, 0.0, 0.77515, 0.8412, 521, 1042,
-                 first=datetime(2021, 12, 2, 16, 20, tzinfo=UTC)),
-        coverage("Baltic Herald", 2, 1, 1, 65 / 60, 0.74425, 0.8236, 1450, 2900,
-                 first=datetime(2021, 12, 2, 17, 25, tzinfo=UTC)),
-        coverage("Capital Ledger", 1, 1, 0, 15.75, 0.5803, 0.5803, 845, 845,
-                 first=datetime(2021, 12, 3, 8, 5, tzinfo=UTC)),
-    ]  # fmt: skip
-    omicron = "Omicron variant found in more countries"
-    neighbours = [
-        NeighbourCluster("c-0007", 12, omicron,
-                         [omicron, "WHO urges calm as Omicron spreads", "Travel bans widen",
-                          "Markets slide on variant fears", "Airlines cut December flights"],
-                         datetime(2021, 12, 1, 22, 10, tzinfo=UTC)),
-        NeighbourCluster("c-0011", 4, "Sweden hands OSCE chair to Poland",
-                         ["Sweden hands OSCE chair to Poland", "Linde closes OSCE council"], None),
-    ]  # fmt: skip
-    run = RunInfo(
-        run_id="run-20211203-0900",
-        status="Completed",
-        started_at=datetime(2021, 12, 3, 9, 0, tzinfo=UTC),
-        finished_at=datetime(2021, 12, 3, 9, 3, 12, tzinfo=UTC),
-        counts={"outlets": 4, "feeds": 6, "entries": 1234, "articles_extracted": 67},
-        failures={"feed": {"timeout": 2, "server_error": 3}, "article": {"too_large": 1}},
-        stage_seconds={"ingest": 151.25, "embed": 30.44, "cluster": 1.02},
-    )
-    return ReportData(
-        generated_at=datetime(2021, 12, 3, 9, 3, 30, tzinfo=UTC),
-        seed=Seed(
-            seed_id="blinken-lavrov-stockholm-2021-12-02",
-            text=SEED_TEXT,
-            published_at=datetime(2021, 12, 2, 12, 0, tzinfo=UTC),
-            title="Blinken and Lavrov meet in Stockholm",
-        ),
-        model="all-MiniLM-L6-v2",
-        window_start=datetime(2021, 12, 1, tzinfo=UTC),
-        window_end=datetime(2021, 12, 4, tzinfo=UTC),
-        event_cluster_id="c-0003",
-        stories=stories,
-        outlets=outlets,
-        copies=[CopyLink(HERALD_COPY, NORTHWIRE_1, 0.93)],
-        neighbours=neighbours,
-        outlets_without_story=["Kyiv Courier", "Prairie Post"],
-        run=run,
-    )
+    return event()
 
 
 @pytest.fixture
@@ -453,3 +359,391 @@ def test_markdown_renders_to_no_markup_from_the_web(hostile: ReportData) -> None
     outlet_table = tree.xpath("//h2[.='Outlets']/following-sibling::table[1]")[0]
     assert {len(row.xpath("./td")) for row in outlet_table.xpath(".//tbody/tr")} == {9}
     assert text(outlet_table.xpath(".//tbody/tr/td")[0]) == f"Outlet {EVIL}"
+
+
+# The outlet comparisons: timeline, quotes, framing, coverage.
+
+ALL_SECTIONS = ["summary", "seed", "outlets", "stories", "timeline", "quotes", "framing",
+                "coverage", "neighbours", "run"]  # fmt: skip
+COMPARISONS = {
+    "timeline": {"timeline": []},
+    "quotes": {"quote_balance": [], "quotes": []},
+    "framing": {"terms": [], "splitting_terms": []},
+    "coverage": {"coverage_status": []},
+}
+HEADINGS = {"timeline": "Timeline", "quotes": "Quotes", "framing": "Framing",
+            "coverage": "Coverage"}  # fmt: skip
+
+
+@pytest.fixture
+def full() -> ReportData:
+    """The event with every comparison filled in."""
+    return compared()
+
+
+@pytest.fixture
+def hostile_full(full: ReportData) -> ReportData:
+    """Every comparison with markup where the web (or a seed's config) supplies text."""
+    evil = EVIL
+    return replace(
+        full,
+        quotes=[replace(q, text=f"Quote {evil}", speaker=f"Speaker {evil}") for q in full.quotes],
+        quote_balance=[replace(b, by_speaker={f"Speaker {evil}": 2}, by_side={f"Side {evil}": 2})
+                       for b in full.quote_balance],
+        sides=[f"Side {evil}"],
+        terms=[replace(t, term=f"term {evil}") for t in full.terms],
+        splitting_terms=[replace(t, term=f"split {evil}",
+                                 z_by_outlet={f"Outlet {evil}": 2.5, "Northwire": -1.0})
+                         for t in full.splitting_terms],
+        timeline=[replace(e, title=f"Title {evil}", outlet=f"Outlet {evil}",
+                          url="javascript:alert(1)", phase=f"phase {evil}")
+                  for e in full.timeline],
+        coverage_status=[replace(c, outlet=f"Outlet {evil}", detail=f"every feed failed: {evil}",
+                                 status=f"status {evil}")
+                         for c in full.coverage_status],
+    )  # fmt: skip
+
+
+def rows_of(table: lxml.html.HtmlElement) -> list[list[str]]:
+    """A table's body rows as lists of cell texts."""
+    return [[text(cell) for cell in row.xpath("./th | ./td")] for row in table.xpath("./tbody/tr")]
+
+
+def svg_of(html: str, section_id: str) -> etree._Element:
+    """The section's first inline SVG, parsed as XML (it must be well-formed on its own)."""
+    found = re.search(rf'<section id="{section_id}".*?(<svg\b.*?</svg>)', html, re.DOTALL)
+    assert found, f"no svg in #{section_id}"
+    return etree.fromstring(found.group(1))
+
+
+def test_comparison_sections_come_in_order_with_menu_entries(full: ReportData) -> None:
+    html = render_html(full)
+    assert [s.get("id") for s in parse(html).xpath("//main/section")] == ALL_SECTIONS
+    menu = [a.get("href") for a in parse(html).xpath("//nav//a")]
+    assert menu == [f"#{section_id}" for section_id in ALL_SECTIONS]
+    headings = re.findall(r"^## (.+)$", render_markdown(full), re.MULTILINE)
+    assert headings == ["Summary", "Seed", "Outlets", "Stories", "Timeline", "Quotes", "Framing",
+                        "Coverage", "Neighbouring events", "Run"]  # fmt: skip
+
+
+@pytest.mark.parametrize("empty", list(COMPARISONS))
+def test_a_comparison_without_data_is_left_out(full: ReportData, empty: str) -> None:
+    html = render_html(replace(full, **COMPARISONS[empty]))
+    expected = [s for s in ALL_SECTIONS if s != empty]
+    assert [s.get("id") for s in parse(html).xpath("//main/section")] == expected
+    assert f'href="#{empty}"' not in html
+    markdown = render_markdown(replace(full, **COMPARISONS[empty]))
+    assert f"## {HEADINGS[empty]}\n" not in markdown
+    assert all(f"## {HEADINGS[s]}\n" in markdown for s in COMPARISONS if s != empty)
+
+
+def test_a_report_without_comparisons_renders_as_before(data: ReportData) -> None:
+    html = render_html(data)
+    assert not parse(html).xpath("//svg")
+    for section_id in COMPARISONS:
+        assert f'id="{section_id}"' not in html
+        assert f'href="#{section_id}"' not in html
+
+
+def test_timeline_chart_has_one_mark_per_story(full: ReportData) -> None:
+    svg = svg_of(render_html(full), "timeline")
+    marks = svg.xpath("//*[contains(concat(' ', @class, ' '), ' dot ')]")
+    assert len(marks) == len(full.timeline) == 6
+    kinds = [mark.get("class").split()[1] for mark in marks]
+    assert sorted(kinds) == ["dot-first", "dot-preview", "dot-report", "dot-report", "dot-report",
+                             "dot-report"]  # fmt: skip
+    rows = [
+        t.xpath("string(.)") for t in svg.xpath("/*/*[local-name()='text']/*[local-name()='title']")
+    ]
+    assert rows == ["Capital Ledger", "Northwire", "Baltic Herald"]  # earliest story first
+    (first,) = svg.xpath("//*[contains(@class, 'dot-first')]")
+    assert first.xpath("string(*[local-name()='title'])") == (
+        "Blinken warns Lavrov of costs over Ukraine\n"
+        "Northwire · 2021-12-02 16:20 UTC (page metadata) · first report · lag first"
+    )
+    assert len(svg.xpath("//*[contains(@class, 'seed')]")) == 1
+
+
+def test_timeline_marks_are_placed_in_time_order(full: ReportData) -> None:
+    svg = svg_of(render_html(full), "timeline")
+    placed = []
+    for mark in svg.xpath("//*[contains(concat(' ', @class, ' '), ' dot ')]"):
+        # A circle's centre, or a diamond's top vertex ("M<x> <y> ...").
+        x = float(mark.get("cx") or mark.get("d").split()[0][1:])
+        placed.append((x, mark.xpath("string(*[local-name()='title'])").split("\n")[0]))
+    in_time_order = [e.title for e in sorted(full.timeline, key=lambda e: e.published_at)]
+    assert [title for _, title in sorted(placed)] == in_time_order
+
+
+def test_timeline_table_reads_time_source_phase_and_lag(full: ReportData) -> None:
+    section_ = section(render_html(full), "timeline")
+    (table,) = section_.xpath(".//table")
+    assert rows_of(table) == [
+        ["2021-12-01 18:00", "Capital Ledger", "Blinken and Lavrov to meet in Stockholm on Thursday",
+         "page metadata", "preview", "−22 h 20 min"],
+        ["2021-12-02 16:20", "Northwire", "first report Blinken warns Lavrov of costs over Ukraine",
+         "page metadata", "report", "first"],
+        ["2021-12-02 17:25", "Baltic Herald", "Blinken warns Lavrov of 'serious costs'",
+         "page metadata", "report", "+1 h 05 min"],
+        ["2021-12-02 21:45", "Northwire", "Lavrov demands NATO security guarantees", "feed",
+         "report", "+5 h 25 min"],
+        ["2021-12-03", "Baltic Herald", "What the OSCE meeting in Stockholm settled",
+         "date on page", "report", "+7 h 40 min"],
+        ["2021-12-03 08:05", "Capital Ledger", "Diplomats trade warnings in Stockholm",
+         "first seen", "report", "–"],
+    ]  # fmt: skip
+    links = table.xpath(".//a/@href")
+    assert links[1] == NORTHWIRE_1
+    assert "6 stories from 3 outlets" in text(section_)
+
+
+@pytest.mark.parametrize(
+    ("hours", "expected"),
+    [(None, "–"), (0.0, "first"), (2.5, "+2 h 30 min"), (-22 - 1 / 3, "−22 h 20 min"),
+     (-0.004, "first"), (-0.5, "−30 min")],
+)  # fmt: skip
+def test_timeline_lag_reads_before_and_after_the_first_report(
+    hours: float | None, expected: str
+) -> None:
+    assert format_offset(hours) == expected
+
+
+@pytest.mark.parametrize(
+    ("z", "expected"),
+    [(4.21, "4.2"), (-1.62, "−1.6"), (-0.04, "0.0"), (0.0, "0.0"), (12.349, "12.3")],
+)
+def test_z_scores_have_one_decimal_and_a_real_minus(z: float, expected: str) -> None:
+    assert format_z(z) == expected
+
+
+def test_quote_balance_has_a_column_per_side_and_a_bar(full: ReportData) -> None:
+    quotes = section(render_html(full), "quotes")
+    table = quotes.xpath(".//table[contains(@class, 'balance')]")[0]
+    header = [text(th) for th in table.xpath("./thead//th")]
+    assert header == ["Outlet", "Quotes", "Russia", "United States", "other", "unattributed",
+                      "Share by side", "Reused", "Only here"]  # fmt: skip
+    rows = rows_of(table)
+    assert [row[0].split(" most quoted")[0] for row in rows] == [
+        "Northwire", "Baltic Herald", "Capital Ledger"]  # fmt: skip  # the report's outlet order
+    assert rows[0][1:6] == ["8", "3 38%", "3 38%", "1 12%", "1 12%"]
+    assert rows[0][7:] == ["2", "6"]
+    assert "most quoted: Antony Blinken (3), Sergey Lavrov (3), Jens Stoltenberg (1)" in rows[0][0]
+    assert rows[2][1:6] == ["2", "0 0%", "1 50%", "1 50%", "0 0%"]
+    bar = etree.fromstring(lxml.html.tostring(table.xpath(".//tbody/tr[1]//svg")[0]))
+    rects = bar.xpath("//rect")
+    assert [r.xpath("string(title)") for r in rects] == [
+        "Russia: 3 (38%)", "United States: 3 (38%)", "other: 1 (12%)", "unattributed: 1 (12%)"]  # fmt: skip
+    assert sum(float(r.get("width")) for r in rects) == pytest.approx(100)
+    legend = [text(span) for span in quotes.xpath(".//p[@class='legend']/span")]
+    assert legend == ["Russia", "United States", "other", "unattributed"]
+
+
+def test_quote_balance_shows_catch_all_sides_only_when_counted(full: ReportData) -> None:
+    balance = [replace(b, by_side={k: v for k, v in b.by_side.items() if k != "unattributed"})
+               for b in full.quote_balance]  # fmt: skip
+    quotes = section(render_html(replace(full, quote_balance=balance)), "quotes")
+    header = [text(th) for th in quotes.xpath(".//table[contains(@class, 'balance')]/thead//th")]
+    assert header == ["Outlet", "Quotes", "Russia", "United States", "other", "Share by side",
+                      "Reused", "Only here"]  # fmt: skip
+
+
+def test_reused_quotes_are_listed_once_against_each_outlets_own(full: ReportData) -> None:
+    quotes = section(render_html(full), "quotes")
+    reused = quotes.xpath(
+        ".//h3[starts-with(., 'Quoted by several')]/following-sibling::div[1]//table"
+    )[0]
+    assert rows_of(reused) == [
+        ["“There will be serious consequences if Russia pursues confrontation.”",
+         "Antony Blinken", "3"],
+        ["“a return to the nightmare scenario of military confrontation”", "Sergey Lavrov", "2"],
+    ]  # fmt: skip
+    groups = quotes.xpath(".//div[@class='exclusive']")
+    assert [text(g.xpath("./h4")[0]) for g in groups] == [
+        "Northwire · 6 quotations", "Baltic Herald · 1 quotation", "Capital Ledger · 1 quotation"]  # fmt: skip
+    northwire = [text(li) for li in groups[0].xpath(".//li")]
+    assert len(northwire) == 5  # at most five per outlet
+    assert northwire[0] == "“We are deeply concerned by Russia's plans” — Antony Blinken"
+    assert text(groups[0].xpath(".//p[@class='note']")[0]) == "and 1 more"
+    assert not groups[1].xpath(".//p[@class='note']")
+
+
+def test_quotes_without_speaker_read_unattributed(full: ReportData) -> None:
+    only = [replace(q, speaker=None) for q in full.quotes]
+    quotes = section(render_html(replace(full, quotes=only)), "quotes")
+    assert "“Allies stand united” — unattributed" in text(quotes)
+    assert (
+        "| “a return to the nightmare scenario of military confrontation” | _unattributed_ | 2 |"
+        in render_markdown(replace(full, quotes=only))
+    )
+
+
+def test_framing_lists_terms_per_outlet_and_colours_the_splitting_table(full: ReportData) -> None:
+    framing = section(render_html(full), "framing")
+    groups = framing.xpath(".//div[@class='terms']")
+    assert [text(g.xpath("./h4")[0]) for g in groups] == [
+        "Northwire", "Baltic Herald", "Capital Ledger"]  # fmt: skip
+    assert rows_of(groups[0].xpath(".//table")[0]) == [
+        ["serious costs", "4.2", "9"], ["military buildup", "3.0", "6"],
+        ["de-escalation", "2.4", "5"]]  # fmt: skip
+    split = framing.xpath(".//table[contains(@class, 'split')]")[0]
+    assert [text(th) for th in split.xpath("./thead//th")] == [
+        "Term", "Spread", "Northwire", "Baltic Herald", "Capital Ledger"]  # fmt: skip
+    assert rows_of(split) == [
+        ["serious costs", "6.1", "4.2", "−0.5", "−1.9"],
+        ["security guarantees", "5.9", "−1.6", "3.9", "−2.0"],
+        ["nato expansion", "4.0", "−1.1", "2.9", "–"],
+    ]
+    cells = split.xpath("./tbody/tr[1]/td")
+    warm, cool = cells[1].get("style"), cells[3].get("style")
+    assert re.fullmatch(r"background-color: #[0-9a-f]{6}", warm)
+    assert re.fullmatch(r"background-color: #[0-9a-f]{6}", cool)
+    red, blue = int(warm[-6:-4], 16), int(warm[-2:], 16)
+    assert red > blue  # warm above zero
+    red, blue = int(cool[-6:-4], 16), int(cool[-2:], 16)
+    assert blue > red  # cool below zero
+    assert "strong" in cells[1].get("class") and "strong" not in cells[2].get("class")
+    assert split.xpath("./tbody/tr[3]/td[last()]")[0].get("style") is None
+
+
+def test_markdown_comparisons_are_formatted(full: ReportData) -> None:
+    markdown = render_markdown(full)
+    assert (
+        "| 2021-12-01 18:00 | Capital Ledger | [Blinken and Lavrov to meet in Stockholm on Thursday](https://capitalledger.example/a/5498) | page metadata | preview | −22 h 20 min |"
+        in markdown
+    )
+    assert (
+        "| Outlet | Quotes | Russia | United States | other | unattributed | Reused | Only here |"
+        in markdown
+    )
+    assert "| Northwire | 8 | 3 (38%) | 3 (38%) | 1 (12%) | 1 (12%) | 2 | 6 |" in markdown
+    assert "- “Allies stand united” — Jens Stoltenberg\n- and 1 more\n" in markdown
+    assert (
+        "- **Northwire:** serious costs (z 4.2), military buildup (z 3.0), de-escalation (z 2.4)\n"
+        in markdown
+    )
+    assert "| security guarantees | 5.9 | −1.6 | **3.9** | **−2.0** |" in markdown
+    assert (
+        "| Kyiv Courier | could not read: feeds or pages failed | every feed failed: timeout, server\\_error |"
+        in markdown
+    )
+
+
+def test_markdown_comparison_tables_render_whole(full: ReportData) -> None:
+    renderer = MarkdownIt("commonmark", {"html": True}).enable("table")
+    tree = parse(renderer.render(render_markdown(full)))
+    widths = {
+        "Timeline": 6, "Quotes": 8, "Framing": 5, "Coverage": 3}  # fmt: skip
+    for heading, columns in widths.items():
+        table = tree.xpath(f"//h2[.='{heading}']/following::table[1]")[0]
+        assert {len(row.xpath("./td")) for row in table.xpath(".//tbody/tr")} == {columns}, heading
+
+
+def test_coverage_never_says_did_not_cover_of_an_outlet_it_could_not_read(
+    full: ReportData,
+) -> None:
+    coverage = section(render_html(full), "coverage")
+    rows = {row[0]: row[1:] for row in rows_of(coverage.xpath(".//table")[0])}
+    assert rows == {
+        "Baltic Herald": ["covered", ""],
+        "Capital Ledger": ["covered", ""],
+        "Kyiv Courier": ["could not read: feeds or pages failed",
+                         "every feed failed: timeout, server_error"],
+        "Northwire": ["covered", ""],
+        "Prairie Post": ["did not cover: no story about the event in the window",
+                         "stories in the window, none about the event"],
+        "Steppe Daily": ["cannot tell: no stories at all in the window",
+                         "nothing published in the window, or nothing read"],
+    }  # fmt: skip
+    said = [name for name, (words, _) in rows.items() if "did not cover" in words]
+    assert said == ["Prairie Post"]
+    assert "“Did not cover” is said only of an outlet whose stories" in text(coverage)
+    assert "never said of an outlet we could not read" in text(coverage)
+    assert "3 covered, 1 did not cover, 1 could not be read, 1 had no stories" in text(coverage)
+
+
+def test_an_unknown_coverage_status_is_shown_as_it_is(full: ReportData) -> None:
+    odd = [replace(full.coverage_status[0], status="paused by operator", detail="")]
+    coverage = section(render_html(replace(full, coverage_status=odd)), "coverage")
+    assert rows_of(coverage.xpath(".//table")[0]) == [["Baltic Herald", "paused by operator", ""]]
+
+
+def test_hostile_comparisons_stay_text_in_html(hostile_full: ReportData) -> None:
+    html = render_html(hostile_full)
+    assert SCRIPT not in html
+    assert "<img" not in html
+    assert QUOTES not in html
+    assert "javascript:" not in html.lower()
+    tree = parse(html)
+    assert not tree.xpath("//script | //img | //*[@onerror]")
+    assert all(href == "#" or href.startswith(("https://", "http://"))
+               for href in tree.xpath("//a/@href") if not href.startswith("#"))  # fmt: skip
+    assert set(tree.xpath("//section[@id='timeline']//a/@href")) == {"#"}
+    for section_id, expected in [
+        ("timeline", f"Title {SCRIPT}"), ("timeline", f"phase {SCRIPT}"),
+        ("quotes", f"Quote {SCRIPT}"), ("quotes", f"Speaker {SCRIPT}"),
+        ("quotes", f"Side {SCRIPT}"), ("framing", f"term {SCRIPT}"), ("framing", f"split {SCRIPT}"),
+        ("framing", f"Outlet {SCRIPT}"), ("coverage", f"Outlet {SCRIPT}"),
+        ("coverage", f"status {SCRIPT}"), ("coverage", f"every feed failed: {SCRIPT}"),
+    ]:  # fmt: skip
+        assert expected in text(section(html, section_id)), (section_id, expected)
+    # The SVG is still well-formed XML, with the markup as text in its tooltips and labels.
+    svg = svg_of(html, "timeline")
+    assert len(svg.xpath("//*[contains(concat(' ', @class, ' '), ' dot ')]")) == 6
+    assert all(f"Title {EVIL}" in t for t in svg.xpath("//*[contains(@class, 'dot')]/*/text()"))
+    assert not svg.xpath("//*[local-name()='script' or local-name()='img' or @onerror]")
+    labels = svg.xpath("/*/*[local-name()='text']/*[local-name()='title']/text()")
+    assert labels == [f"Outlet {EVIL}"]
+
+
+def test_hostile_comparisons_are_inert_in_markdown(hostile_full: ReportData) -> None:
+    markdown = render_markdown(hostile_full)
+    assert SCRIPT not in markdown
+    assert not re.search(r"(?<!\\)<", markdown)
+    assert "](javascript:" not in markdown
+    for expected in ("Title", "Quote", "Speaker", "Side", "term", "split", "Outlet", "status",
+                     "every feed failed:"):  # fmt: skip
+        assert rf"{expected} \<script\>alert(1)\</script\>" in markdown, expected
+    renderer = MarkdownIt("commonmark", {"html": True}).enable("table")
+    tree = parse(renderer.render(markdown))
+    assert not tree.xpath("//script | //img | //*[@onerror]")
+    assert all(href.startswith(("http://", "https://")) for href in tree.xpath("//a/@href"))
+    quotes = tree.xpath("//h2[.='Quotes']/following::table[1]")[0]
+    assert {len(row.xpath("./td")) for row in quotes.xpath(".//tbody/tr")} == {5}  # no extra cell
+
+
+def test_timeline_svg_alone_parses_and_escapes() -> None:
+    moment = datetime(2021, 12, 2, 16, 20, tzinfo=UTC)
+    dots = [TimelineDot(f"Outlet {EVIL}", moment, "first", f"Title {EVIL}"),
+            TimelineDot("Other", moment, "preview", "A & B")]  # fmt: skip
+    svg = etree.fromstring(str(timeline_svg(dots)))
+    assert len(svg.xpath("//*[contains(concat(' ', @class, ' '), ' dot ')]")) == 2
+    assert svg.xpath("string(//*[contains(@class, 'dot-first')]/*)") == f"Title {EVIL}"
+    assert not svg.xpath("//*[contains(@class, 'seed')]")
+
+
+def test_timeline_svg_handles_one_story_naive_times_and_long_spans() -> None:
+    naive = datetime(2021, 12, 2, 16, 20)  # the Store keeps UTC without a zone
+    one = etree.fromstring(str(timeline_svg([TimelineDot("A", naive, "report", "t")])))
+    assert len(one.xpath("//*[contains(@class, 'dot')]")) == 1
+    ticks = one.xpath("/*/*[local-name()='text'][@text-anchor='middle']/text()")
+    assert "16:00" in ticks or "17:00" in ticks
+    month = [TimelineDot("A", naive + timedelta(days=days), "report", "t") for days in (0, 30)]
+    long = etree.fromstring(str(timeline_svg(month, seed_at=naive)))
+    labels = long.xpath("/*/*[local-name()='text'][@text-anchor='middle']/text()")
+    assert 2 <= len(labels) <= 8
+    assert all(re.fullmatch(r"\d{1,2} [A-Z][a-z]{2}", label) for label in labels)  # days only
+    assert str(timeline_svg([])) == ""
+
+
+def test_written_reports_follow_the_umask_not_private_temp_files(
+    data: ReportData, tmp_path: Path
+) -> None:
+    import os
+    import stat
+
+    previous = os.umask(0o022)
+    try:
+        files = write_report(data, tmp_path / "out")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(files.html.stat().st_mode) == 0o644
