@@ -220,6 +220,9 @@ def timeline_section(data: ReportData) -> TimelineSection | None:
             tooltip=_tooltip(row),
         )
         for row in rows
+        # A time that is only when Parallax first saw the story would stretch the axis to the
+        # day of the run: such stories are in the table, not on the chart.
+        if row.entry.date_source != "first_seen"
     ]
     return TimelineSection(
         chart=timeline_svg(dots, data.seed.published_at),

@@ -747,3 +747,27 @@ def test_written_reports_follow_the_umask_not_private_temp_files(
     finally:
         os.umask(previous)
     assert stat.S_IMODE(files.html.stat().st_mode) == 0o644
+
+
+def test_stories_dated_only_by_first_sight_stay_off_the_timeline_chart() -> None:
+    from dataclasses import replace as swap
+    from datetime import datetime as moment
+
+    from reports.data import TimelineEntry
+    from tests.reports.sample import compared
+
+    data = compared()
+    late = TimelineEntry(
+        "http://late.example/a",
+        "Late Outlet",
+        "Seen years later",
+        moment(2026, 11, 27, tzinfo=UTC),
+        "first_seen",
+        "report",
+        None,
+    )
+    html = render_html(swap(data, timeline=[*data.timeline, late]))
+    chart = svg_of(html, "timeline")
+    assert "2026" not in " ".join(chart.itertext())
+    assert "Seen years later" not in " ".join(chart.itertext())
+    assert "Seen years later" in " ".join(parse(html).get_element_by_id("timeline").itertext())
