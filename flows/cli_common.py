@@ -78,3 +78,11 @@ def overrides_from(
     if workers:
         overrides["ingest.workers"] = workers
     return overrides
+
+
+sources_option = click.option(
+    "--sources",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Sources file: one [[outlets]] table per outlet with its feeds.",
+)

@@ -8,11 +8,10 @@ from flows.cli import cli
 from flows.cli_common import settings_for
 from flows.cli_output import render
 
-
-@cli.command()
-@click.argument("query")
-@click.option("--db", type=click.Path(dir_okay=False), help="DuckDB file (default: [storage] db).")
-@click.option(
+db_option = click.option(
+    "--db", type=click.Path(dir_okay=False), help="DuckDB file (default: [storage] db)."
+)
+format_option = click.option(
     "--format",
     "fmt",
     type=click.Choice(["table", "csv", "json"]),
@@ -20,6 +19,12 @@ from flows.cli_output import render
     show_default=True,
     help="Output format.",
 )
+
+
+@cli.command()
+@click.argument("query")
+@db_option
+@format_option
 @click.option("--limit", type=click.IntRange(min=1), help="Print at most this many rows.")
 @click.pass_context
 def sql(ctx: click.Context, query: str, db: str | None, fmt: str, limit: int | None) -> None:
@@ -40,15 +45,8 @@ def sql(ctx: click.Context, query: str, db: str | None, fmt: str, limit: int | N
 
 
 @cli.command()
-@click.option("--db", type=click.Path(dir_okay=False), help="DuckDB file (default: [storage] db).")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "json"]),
-    default="table",
-    show_default=True,
-    help="Output format.",
-)
+@db_option
+@format_option
 @click.pass_context
 def feeds(ctx: click.Context, db: str | None, fmt: str) -> None:
     """Show each feed's health: last status and reason, failures in a row, next due time."""

@@ -9,7 +9,14 @@ from typing import Any
 import click
 
 from flows.cli import DEMO_DB, DEMO_REPORT_DIR, cli
-from flows.cli_common import F, Failure, ingest_options, overrides_from, settings_for
+from flows.cli_common import (
+    F,
+    Failure,
+    ingest_options,
+    overrides_from,
+    settings_for,
+    sources_option,
+)
 from flows.cli_output import print_ingest_summary, print_pipeline_summary, progress_bar
 from flows.settings import Settings
 
@@ -30,12 +37,7 @@ def _run_ingest(
 
 
 @cli.command()
-@click.option(
-    "--sources",
-    required=True,
-    type=click.Path(dir_okay=False),
-    help="Sources file: one [[outlets]] table per outlet with its feeds.",
-)
+@sources_option
 @ingest_options
 @click.pass_context
 def ingest(
@@ -119,12 +121,7 @@ def check_run_input(
 
 
 @cli.command()
-@click.option(
-    "--sources",
-    required=True,
-    type=click.Path(dir_okay=False),
-    help="Sources file: one [[outlets]] table per outlet with its feeds.",
-)
+@sources_option
 @run_options
 @ingest_options
 @click.pass_context

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from flows.cli import cli
-from flows.cli_common import Failure, ingest_options, overrides_from, settings_for
+from flows.cli_common import Failure, ingest_options, overrides_from, settings_for, sources_option
 from flows.cli_run import check_run_input, run_options
 from flows.serve import (
     DEFAULT_NAME,
@@ -105,12 +105,7 @@ def _serve(schedule: Schedule, name: str, parameters: dict[str, Any]) -> None:
     show_default=True,
     help="Deployment name: runs show as pipeline/NAME in Prefect.",
 )
-@click.option(
-    "--sources",
-    required=True,
-    type=click.Path(dir_okay=False),
-    help="Sources file: one [[outlets]] table per outlet with its feeds.",
-)
+@sources_option
 @run_options
 @ingest_options
 @click.pass_context
