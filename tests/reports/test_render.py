@@ -445,13 +445,20 @@ def test_a_report_without_comparisons_renders_as_before(data: ReportData) -> Non
         assert f'href="#{section_id}"' not in html
 
 
-def test_timeline_chart_has_one_mark_per_story(full: ReportData) -> None:
+def dated(data: ReportData) -> list[str]:
+    """Titles of the timeline's stories with a real date (those dated only by first sight
+    stay off the chart)."""
+    entries = sorted(data.timeline, key=lambda e: e.published_at)
+    return [e.title for e in entries if e.date_source != "first_seen"]
+
+
+def test_timeline_chart_has_one_mark_per_dated_story(full: ReportData) -> None:
     svg = svg_of(render_html(full), "timeline")
     marks = svg.xpath("//*[contains(concat(' ', @class, ' '), ' dot ')]")
-    assert len(marks) == len(full.timeline) == 6
+    assert len(full.timeline) == 6
+    assert len(marks) == len(dated(full)) == 5
     kinds = [mark.get("class").split()[1] for mark in marks]
-    assert sorted(kinds) == ["dot-first", "dot-preview", "dot-report", "dot-report", "dot-report",
-                             "dot-report"]  # fmt: skip
+    assert sorted(kinds) == ["dot-first", "dot-preview", "dot-report", "dot-report", "dot-report"]
     rows = [
         t.xpath("string(.)") for t in svg.xpath("/*/*[local-name()='text']/*[local-name()='title']")
     ]
@@ -471,8 +478,7 @@ def test_timeline_marks_are_placed_in_time_order(full: ReportData) -> None:
         # A circle's centre, or a diamond's top vertex ("M<x> <y> ...").
         x = float(mark.get("cx") or mark.get("d").split()[0][1:])
         placed.append((x, mark.xpath("string(*[local-name()='title'])").split("\n")[0]))
-    in_time_order = [e.title for e in sorted(full.timeline, key=lambda e: e.published_at)]
-    assert [title for _, title in sorted(placed)] == in_time_order
+    assert [title for _, title in sorted(placed)] == dated(full)
 
 
 def test_timeline_table_reads_time_source_phase_and_lag(full: ReportData) -> None:
@@ -688,7 +694,7 @@ def test_hostile_comparisons_stay_text_in_html(hostile_full: ReportData) -> None
         assert expected in text(section(html, section_id)), (section_id, expected)
     # The SVG is still well-formed XML, with the markup as text in its tooltips and labels.
     svg = svg_of(html, "timeline")
-    assert len(svg.xpath("//*[contains(concat(' ', @class, ' '), ' dot ')]")) == 6
+    assert len(svg.xpath("//*[contains(concat(' ', @class, ' '), ' dot ')]")) == 5
     assert all(f"Title {EVIL}" in t for t in svg.xpath("//*[contains(@class, 'dot')]/*/text()"))
     assert not svg.xpath("//*[local-name()='script' or local-name()='img' or @onerror]")
     labels = svg.xpath("/*/*[local-name()='text']/*[local-name()='title']/text()")
