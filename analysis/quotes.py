@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 # The same abbreviations text.sentences() keeps sentences whole after ("Mr.", "U.S.").
-from analysis.text import _ABBREVIATIONS as ABBREVIATIONS
+from analysis.text import ABBREVIATIONS
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ MAX_SENTENCES = 60  # sentences of one story aligned with the seed
 MIN_SENTENCE_WORDS = 4  # shorter "sentences" are datelines, captions and bylines
 
 # Abbreviations after which a full stop does not end a sentence.
-_ABBREVIATIONS = {
+ABBREVIATIONS = {
     "mr",
     "mrs",
     "ms",
@@ -77,7 +77,7 @@ def sentences(text: str) -> list[str]:
         for match in _BOUNDARY.finditer(paragraph):
             candidate = paragraph[start : match.end(1)].strip()
             last = _LAST_WORD.search(candidate)
-            if last and (last.group(1).lower() in _ABBREVIATIONS or len(last.group(1)) == 1):
+            if last and (last.group(1).lower() in ABBREVIATIONS or len(last.group(1)) == 1):
                 continue  # "Mr. Lavrov", "U.S. officials", "J. Smith"
             found.append(candidate)
             start = match.end()
