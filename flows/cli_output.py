@@ -120,11 +120,10 @@ def print_pipeline_summary(summary: Any, db: str, elapsed: float) -> None:
     if report:
         lines.append(f"report     {report['html']}, {report['markdown']}")
     stages = summary.seconds
-    spent = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in stages.items())
     startup = max(0.0, elapsed - sum(stages.values()))
-    lines.append(
-        f"time       {elapsed:.1f} s in all: Prefect and start-up {startup:.1f} s, {spent}"
-    )
+    spent = [f"Prefect and start-up {startup:.1f} s"]
+    spent += [f"{name} {seconds:.1f} s" for name, seconds in stages.items()]
+    lines.append(f"time       {elapsed:.1f} s in all: {', '.join(spent)}")
     click.echo("\n".join(lines))
 
 

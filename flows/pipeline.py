@@ -278,9 +278,8 @@ def pipeline(
         store.start_run(
             run_id, "pipeline", {"sources": sources, "seed": seed, "db": settings.storage.db}
         )
-    stage = "ingest"
+    stage, began = "ingest", time.perf_counter()
     try:
-        began = time.perf_counter()
         # The ingest subflow fetches with [ingest] workers threads (its decorator says 8).
         runner: ThreadPoolTaskRunner[Any] = ThreadPoolTaskRunner(
             max_workers=settings.ingest.workers
@@ -309,6 +308,7 @@ def pipeline(
     except BaseException as err:
         summary.status = "failed"
         summary.message = f"{stage} failed: {err}"
+        summary.seconds[stage] = _since(began)  # the failed stage's time, too
         if isinstance(err, IngestFailed):
             summary.ingest = asdict(err.summary)
         with _open(settings) as store:
