@@ -76,7 +76,7 @@ class TestServer:
         # serve_forever checks for shutdown every poll_interval; 0.5 s (the default) would add
         # half a second to every stop.
         self._thread = threading.Thread(
-            target=lambda: self._server.serve_forever(poll_interval=0.05), daemon=True
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
         self._thread.start()
 

@@ -12,7 +12,10 @@ import socket
 import threading
 from collections.abc import Callable
 from types import TracebackType
+from typing import Any
 
+from connectors.http import HttpClient, HttpConfig
+from connectors.netguard import AddressPolicy, Resolver
 from tests.servers import TestServer
 
 Answer = Callable[[socket.socket, threading.Event], None]
@@ -22,13 +25,33 @@ Answer = Callable[[socket.socket, threading.Event], None]
 def reset(server: TestServer) -> TestServer:
     """Forget a shared TestServer's routes and counts, so one serves a whole test module.
 
-    Closing a TestServer waits out its 0.5 s poll interval; over a hundred tests that is most
-    of their time.
+    Starting and stopping a server per test adds up over a few hundred tests.
     """
     server._server.routes.clear()
     server.hits.clear()
     server.headers_seen.clear()
     return server
+
+
+def loopback_client(
+    *,
+    resolver: Resolver | None = None,
+    address_policy: AddressPolicy | None = None,
+    **overrides: Any,
+) -> HttpClient:
+    """A client for loopback test servers: private addresses allowed, no politeness delay, no
+    retries, timeouts of about a second (so faults end quickly); overrides change any of it."""
+    config = {
+        "allow_private_network": True,
+        "backoff_s": 0.01,
+        "per_host_delay_s": 0.0,
+        "connect_timeout_s": 1.0,
+        "read_timeout_s": 1.0,
+        "total_timeout_s": 3.0,
+        "retries": 0,
+        **overrides,
+    }
+    return HttpClient(HttpConfig(**config), resolver=resolver, address_policy=address_policy)
 
 
 def read_request(conn: socket.socket) -> bytes:

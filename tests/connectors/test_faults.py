@@ -14,9 +14,9 @@ import itertools
 import socket
 import time
 import zlib
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
+from typing import Any
 
 import brotli
 import pytest
@@ -32,34 +32,13 @@ from connectors.records import (
     PendingArticle,
     Reason,
 )
-from tests.connectors.loopback import Listener, replies, reset, silent
-from tests.servers import Reply, TestServer, serving
+from tests.connectors.loopback import Listener, loopback_client, replies, silent
+from tests.servers import Reply, TestServer
 
 
-@pytest.fixture(scope="module")
-def shared_server() -> Iterator[TestServer]:
-    with serving() as running:
-        yield running
-
-
-@pytest.fixture
-def server(shared_server: TestServer) -> TestServer:
-    return reset(shared_server)
-
-
-def client(**overrides: object) -> HttpClient:
-    """A client for loopback with timeouts in fractions of a second, so faults end quickly."""
-    config = {
-        "allow_private_network": True,
-        "backoff_s": 0.01,
-        "per_host_delay_s": 0.0,
-        "connect_timeout_s": 1.0,
-        "read_timeout_s": 0.5,
-        "total_timeout_s": 3.0,
-        "retries": 0,
-        **overrides,
-    }
-    return HttpClient(HttpConfig(**config))  # type: ignore[arg-type]
+def client(**overrides: Any) -> HttpClient:
+    """A loopback client with a half-second read timeout, so stalls end quickly."""
+    return loopback_client(**{"read_timeout_s": 0.5, **overrides})
 
 
 def assert_nothing_kept(result: FetchResult) -> None:

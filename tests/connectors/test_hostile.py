@@ -28,41 +28,19 @@ import pytest
 from connectors.articles import fetch_article
 from connectors.feeds import parse_feed, poll_feed
 from connectors.feedxml import MAX_EXPANSION, entities_bounded
-from connectors.http import HttpClient, HttpConfig
+from connectors.http import HttpClient
 from connectors.netguard import address_refusal
 from connectors.records import FeedEntry, FeedParse, FeedState, FetchStatus, PendingArticle, Reason
-from tests.connectors.loopback import Listener, read_request, replies, reset
-from tests.servers import Reply, TestServer, serving
+from tests.connectors.loopback import Listener, loopback_client, read_request, replies
+from tests.servers import Reply, TestServer
 
 CAP = 1_000_000  # http.max_bytes in these tests
 BOMB_SIZE = 32_000_000  # what each bomb decodes to: 32 times the cap
 
 
-@pytest.fixture(scope="module")
-def shared_server() -> Iterator[TestServer]:
-    with serving() as running:
-        yield running
-
-
-@pytest.fixture
-def server(shared_server: TestServer) -> TestServer:
-    return reset(shared_server)
-
-
 def client(**overrides: Any) -> HttpClient:
-    config = {
-        "allow_private_network": True,
-        "per_host_delay_s": 0.0,
-        "connect_timeout_s": 1.0,
-        "read_timeout_s": 1.0,
-        "total_timeout_s": 5.0,
-        "retries": 0,
-        "max_bytes": CAP,
-        **overrides,
-    }
-    resolver = config.pop("resolver", None)
-    policy = config.pop("address_policy", None)
-    return HttpClient(HttpConfig(**config), resolver=resolver, address_policy=policy)
+    """A loopback client with the byte cap the bombs are measured against."""
+    return loopback_client(**{"total_timeout_s": 5.0, "max_bytes": CAP, **overrides})
 
 
 def pending(url: str) -> PendingArticle:

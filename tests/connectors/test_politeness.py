@@ -6,7 +6,6 @@ import gzip
 import itertools
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 
@@ -15,7 +14,6 @@ import pytest
 
 from connectors.articles import fetch_article
 from connectors.feeds import poll_feed
-from connectors.http import HttpClient, HttpConfig
 from connectors.records import (
     FeedEntry,
     FeedState,
@@ -25,35 +23,13 @@ from connectors.records import (
     Reason,
 )
 from connectors.robots import ROBOTS_MAX_BYTES, RobotsCache, robots_url, rules_from
-from tests.connectors.loopback import reset
-from tests.servers import Reply, TestServer, serving
+from tests.connectors.loopback import loopback_client
+from tests.servers import Reply, TestServer
 
 ROBOTS = b"User-agent: *\nDisallow: /private/\nDisallow: /search\n"
 
 
-@pytest.fixture(scope="module")
-def shared_server() -> Iterator[TestServer]:
-    with serving() as running:
-        yield running
-
-
-@pytest.fixture
-def server(shared_server: TestServer) -> TestServer:
-    return reset(shared_server)
-
-
-def client(**overrides: object) -> HttpClient:
-    config = {
-        "allow_private_network": True,
-        "backoff_s": 0.01,
-        "per_host_delay_s": 0.0,
-        "connect_timeout_s": 1.0,
-        "read_timeout_s": 1.0,
-        "total_timeout_s": 3.0,
-        "retries": 0,
-        **overrides,
-    }
-    return HttpClient(HttpConfig(**config))  # type: ignore[arg-type]
+client = loopback_client
 
 
 def pending(url: str) -> PendingArticle:
