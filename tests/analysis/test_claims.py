@@ -1,0 +1,109 @@
+"""Claim matching, first carriers and exclusive sentences on hand-made vectors."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+
+from analysis.claims import (
+    Claim,
+    StorySentences,
+    exclusive_sentences,
+    match_claims,
+    outlet_claims,
+    summarise_claims,
+)
+from analysis.records import Story
+
+T0 = datetime(2021, 12, 2, 12, tzinfo=UTC)
+CLAIMS = [Claim("c01", "The ministers met in Stockholm."), Claim("c02", "Talks will go on.")]
+# Directions: 0 = claim c01, 1 = claim c02, 2.. = other facts.
+CLAIM_VECTORS = np.eye(6, dtype=np.float32)[:2]
+
+
+def unit(*weights: float) -> np.ndarray:
+    vector = np.zeros(6, dtype=np.float32)
+    vector[: len(weights)] = weights
+    return vector / np.linalg.norm(vector)
+
+
+def item(
+    url: str, outlet: str, hours: float, rows: list[tuple[str, np.ndarray]], source: str = "feed"
+) -> StorySentences:
+    story = Story(
+        url, outlet, url, " ".join(s for s, _ in rows), T0 + timedelta(hours=hours), source
+    )
+    return StorySentences(story, [s for s, _ in rows], np.vstack([v for _, v in rows]))
+
+
+def test_a_claim_is_carried_by_its_best_sentence_above_the_threshold() -> None:
+    stories = [
+        item(
+            "a",
+            "North",
+            1,
+            [
+                ("They met in Stockholm on Thursday.", unit(1, 0.1)),
+                ("Other news here today.", unit(0, 0, 1)),
+            ],
+        ),
+        item("b", "South", 2, [("Diplomats hinted at more talks.", unit(0.2, 0.5, 1))]),
+    ]
+    matches = match_claims(CLAIMS, CLAIM_VECTORS, stories, carried_threshold=0.6)
+    carried = {(m.url, m.claim_id): (m.carried, m.sentence) for m in matches}
+    assert carried[("a", "c01")] == (True, "They met in Stockholm on Thursday.")
+    assert carried[("a", "c02")][0] is False
+    assert carried[("b", "c02")] == (False, "Diplomats hinted at more talks.")  # 0.44 < 0.6
+    assert outlet_claims(matches) == {"North": {"c01"}, "South": set()}
+
+
+def test_the_first_carrier_is_the_earliest_dated_story() -> None:
+    stories = [
+        item("late", "North", 5, [("They met in Stockholm.", unit(1))]),
+        item("early", "South", 1, [("The two met in Stockholm.", unit(1))]),
+        item("undated", "East", -9, [("Met in Stockholm.", unit(1))], source="first_seen"),
+    ]
+    matches = match_claims(CLAIMS, CLAIM_VECTORS, stories)
+    summary = summarise_claims(CLAIMS, matches, [s.story for s in stories])
+    c01 = next(s for s in summary if s.claim_id == "c01")
+    assert c01.outlets == ("East", "North", "South")
+    assert (c01.first_outlet, c01.first_url) == ("South", "early")  # first sight is no date
+    c02 = next(s for s in summary if s.claim_id == "c02")
+    assert (c02.outlets, c02.first_outlet) == ((), None)
+
+
+def test_exclusive_sentences_skip_shared_claimed_and_boilerplate_ones() -> None:
+    boilerplate = "Follow our live coverage of the crisis here."
+    stories = [
+        item(
+            "n1",
+            "North",
+            1,
+            [
+                ("A Swedish official said the hall was booked for weeks.", unit(0, 0, 0, 0, 1)),
+                ("They met in Stockholm on Thursday afternoon.", unit(1)),
+                (boilerplate, unit(0, 0, 0, 1)),
+            ],
+        ),
+        item("n2", "North", 2, [(boilerplate, unit(0, 0, 0, 1))]),
+        item(
+            "s1",
+            "South",
+            3,
+            [
+                ("Markets in Moscow barely moved after the talks ended.", unit(0, 0, 1)),
+                ("Too short to matter.", unit(0, 0, 0, 0, 0, 1)),
+            ],
+        ),
+        item(
+            "e1",
+            "East",
+            4,
+            [("Stock markets in Moscow hardly moved after the talks.", unit(0, 0, 1))],
+        ),
+    ]
+    found = exclusive_sentences(stories, CLAIM_VECTORS, exclusive_threshold=0.5, min_words=8)
+    assert {o: [e.sentence for e in items] for o, items in found.items()} == {
+        "North": ["A Swedish official said the hall was booked for weeks."],
+    }
