@@ -139,15 +139,12 @@ def run_compare(request: Request, clustering_id: str | None = None) -> dict[str,
     """Compare the outlets in the (latest) clustering's event."""
     settings = request.settings()
     began = time.perf_counter()
+    seed = load_seed(request.seed, request.seed_date)
     with _open(settings) as store:
-        cid = clustering_id or store.latest_clustering_id(
-            load_seed(request.seed, request.seed_date).seed_id
-        )
+        cid = clustering_id or store.latest_clustering_id(seed.seed_id)
         if cid is None:
             raise UserInputError("no clustering to compare yet: run the cluster stage first")
-        comparison = compare_stage(
-            store, cid, load_sides(load_seed(request.seed, request.seed_date))
-        )
+        comparison = compare_stage(store, cid, load_sides(seed))
     return {
         "clustering_id": cid,
         "outlets": len(comparison.outlets),
