@@ -1,27 +1,39 @@
 """Claims: which of the seed's claims each story carries, and what only one outlet reported.
 
-Every story sentence is embedded; a claim is carried by a story when its best-matching sentence
-reaches `carried_threshold` in cosine similarity (chosen on the demo's claim labels with
-bench/comparison_quality.py; see docs/comparison.md). Per outlet, a claim is carried when any
-of its stories carries it; the first carrier is the outlet whose carrying story was published
-earliest (stories dated only by first sight are not candidates for "first").
+A claim is matched against every sentence of a story and every clause of those sentences
+(news packs two facts into one sentence: "warned of severe costs and urged Moscow to pull back
+its forces"). A unit's score is `cosine_weight` times the cosine of the claim's and the unit's
+vectors plus the claim's content words found in the unit, weighted by inverse document
+frequency over the window's stories, as a share of the claim's total weight: the cosine
+catches paraphrase, the overlap catches the specific facts (names, numbers, "guarantees") that
+MiniLM-class models blur. A claim is carried by a story when its best unit reaches
+`carried_threshold`. How these were chosen, and how well they do, is in docs/comparison.md
+(bench/claims_quality.py prints the figures). Per outlet, a claim is carried when any of its
+stories carries it; the first carrier is the outlet whose carrying story was published earliest
+(stories dated only by first sight are not candidates for "first").
 
 A sentence is exclusive to its outlet when it matches no seed claim and no sentence of any
-other outlet's coverage above `exclusive_threshold`, and is not boilerplate: sentences that
-recur across an outlet's stories ("Follow our live coverage") or are too short to state a fact.
+other outlet's coverage above `exclusive_threshold` in cosine, and is not boilerplate:
+sentences that recur across an outlet's stories ("Follow our live coverage"), are too short to
+state a fact, or name no one, nowhere and no number (commentary: "What matters more may be what
+comes next").
 """
 
 from __future__ import annotations
 
+import math
+import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
 import numpy.typing as npt
 
+from analysis.framing import STOP_WORDS
 from analysis.records import Story
+from analysis.text import MAX_SENTENCES, names, sentences
 
 Matrix = npt.NDArray[np.float32]
 FIRST_SEEN = "first_seen"
@@ -71,37 +83,152 @@ class ExclusiveSentence:
 
 @dataclass(frozen=True)
 class StorySentences:
-    """A story's sentences and their unit vectors (one row each)."""
+    """A story's sentences and clauses (the units claims are matched with), and their unit
+    vectors: one row per sentence, then one per clause."""
 
     story: Story
     sentences: list[str]
     vectors: Matrix
+    clauses: list[str] = field(default_factory=list)
+    clause_vectors: Matrix = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+
+    @property
+    def units(self) -> list[str]:
+        return self.sentences + self.clauses
+
+    def unit_vectors(self) -> Matrix:
+        if not self.clauses:
+            return self.vectors
+        return np.vstack([self.vectors, self.clause_vectors])
+
+
+@dataclass(frozen=True)
+class ClaimParams:
+    """How claims are matched and exclusive sentences found (the [compare] table)."""
+
+    carried_threshold: float = 0.6
+    cosine_weight: float = 0.5
+    exclusive_threshold: float = 0.5
+    exclusive_min_words: int = 8
+    exclusive_per_outlet: int = 10
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.carried_threshold <= 1.0 + self.cosine_weight:
+            raise ValueError("compare.carried_threshold must be above 0 and reachable")
+        if not 0.0 <= self.cosine_weight <= 2.0:
+            raise ValueError("compare.cosine_weight must be between 0 and 2")
+        if not 0.0 < self.exclusive_threshold <= 1.0:
+            raise ValueError("compare.exclusive_threshold must be in (0, 1]")
+        if self.exclusive_min_words < 1 or self.exclusive_per_outlet < 1:
+            raise ValueError("compare.exclusive_min_words and exclusive_per_outlet must be >= 1")
+
+
+# Clause boundaries inside a sentence: a comma, semicolon, colon or dash, with the conjunction
+# that follows it, and "and" before a second reporting verb ("said X and urged Y").
+_CLAUSE = re.compile(
+    r"(?:[,;:]|\s[—–])\s+(?:and |but |though |although |while |whereas |as )?"
+    r"|\s+and (?=(?:accused|added|agreed|called|insisted|repeated|said|told|urged|warned)\b)"
+)
+MIN_CLAUSE_WORDS = 4
+_CONTENT_WORD = re.compile(r"[^\W\d_]+")
+STEM = 5  # words compared by their first letters: "guarantee"/"guarantees", "Russia"/"Russian"
+# Function words, and the reporting verbs that say nothing about which fact a sentence states.
+_STOP = STOP_WORDS | {"said", "says", "say", "told", "also"}
+
+
+def story_units(story: Story) -> tuple[list[str], list[str]]:
+    """The sentences (headline first) and the further clauses a story's claims are matched in."""
+    body = [s for s in sentences(story.text) if s != story.title][:MAX_SENTENCES]
+    found = ([story.title] if story.title else []) + body
+    seen = set(found)
+    parts = []
+    for sentence in found:
+        for part in clauses(sentence):
+            if part not in seen:
+                seen.add(part)
+                parts.append(part)
+    return found, parts
+
+
+def clauses(sentence: str) -> list[str]:
+    """A sentence's clauses of at least MIN_CLAUSE_WORDS words (none when it has only one)."""
+    parts = [p.strip() for p in _CLAUSE.split(sentence) if p and p.strip()]
+    if len(parts) < 2:
+        return []
+    return [p for p in parts if len(p.split()) >= MIN_CLAUSE_WORDS]
+
+
+def content_words(text: str) -> frozenset[str]:
+    """The text's content words, lower-cased and cut to their first STEM letters."""
+    return frozenset(
+        w[:STEM] for w in _CONTENT_WORD.findall(text.lower()) if len(w) > 2 and w not in _STOP
+    )
+
+
+@dataclass(frozen=True)
+class WordWeights:
+    """Inverse document frequency of content words over a set of stories (the window's)."""
+
+    document_frequency: Mapping[str, int]
+    documents: int
+
+    @classmethod
+    def of(cls, texts: Iterable[str]) -> WordWeights:
+        frequency: Counter[str] = Counter()
+        count = 0
+        for text in texts:
+            frequency.update(content_words(text))
+            count += 1
+        return cls(frequency, count)
+
+    def weight(self, word: str) -> float:
+        return math.log((self.documents + 1) / (1 + self.document_frequency.get(word, 0)))
+
+
+def overlap_scores(
+    claim: str, units: Sequence[str], weights: WordWeights
+) -> npt.NDArray[np.float64]:
+    """Per unit, the weighted share of the claim's content words it contains (0..1)."""
+    wanted = {w: weights.weight(w) for w in content_words(claim)}
+    total = sum(wanted.values())
+    if not total:
+        return np.zeros(len(units))
+    return np.array(
+        [sum(wanted[w] for w in content_words(u) if w in wanted) / total for u in units]
+    )
 
 
 def match_claims(
     claims: Sequence[Claim],
     claim_vectors: Matrix,
     stories: Sequence[StorySentences],
-    *,
-    carried_threshold: float = 0.6,
+    weights: WordWeights | None = None,
+    params: ClaimParams | None = None,
 ) -> list[ClaimMatch]:
-    """For every story and claim, the best sentence and whether it carries the claim."""
+    """For every story and claim, the best unit and whether it carries the claim.
+
+    Without weights the score is the cosine alone (weighted by cosine_weight)."""
+    params = params or ClaimParams()
     matches = []
     for item in stories:
-        if not item.sentences:
+        units = item.units
+        if not units:
             continue
-        scores = claim_vectors @ item.vectors.T  # claims x sentences
-        best = scores.argmax(axis=1)
+        scores = params.cosine_weight * (claim_vectors @ item.unit_vectors().T)  # claims x units
         for row, claim in enumerate(claims):
-            score = float(scores[row, best[row]])
+            row_scores = scores[row]
+            if weights is not None:
+                row_scores = row_scores + overlap_scores(claim.text, units, weights)
+            best = int(np.argmax(row_scores))
+            score = float(row_scores[best])
             matches.append(
                 ClaimMatch(
                     url=item.story.url,
                     outlet=item.story.outlet,
                     claim_id=claim.claim_id,
-                    sentence=item.sentences[int(best[row])],
+                    sentence=units[best],
                     score=round(score, 4),
-                    carried=score >= carried_threshold,
+                    carried=score >= params.carried_threshold,
                 )
             )
     return matches
@@ -150,22 +277,24 @@ def _boilerplate(stories: Sequence[StorySentences], min_words: int) -> set[tuple
     return {key for key, count in recurring.items() if count > 1} | short
 
 
+def _states_a_fact(sentence: str) -> bool:
+    """Whether a sentence names someone or somewhere, or gives a number: what an outlet alone
+    reported is a fact, and "What matters more may be what comes next" is commentary."""
+    return bool(names(sentence)) or any(ch.isdigit() for ch in sentence)
+
+
 def exclusive_sentences(
-    stories: Sequence[StorySentences],
-    claim_vectors: Matrix,
-    *,
-    exclusive_threshold: float = 0.5,
-    min_words: int = 8,
-    per_outlet: int = 10,
+    stories: Sequence[StorySentences], claim_vectors: Matrix, params: ClaimParams | None = None
 ) -> dict[str, list[ExclusiveSentence]]:
     """Per outlet, sentences of its coverage found nowhere else, most distinctive first."""
+    params = params or ClaimParams()
     usable = [s for s in stories if s.sentences]
     if not usable:
         return {}
     everything = np.vstack([s.vectors for s in usable])
     owner = np.concatenate([[i] * len(s.sentences) for i, s in enumerate(usable)])
     outlet_of = np.array([s.story.outlet for s in usable])[owner]
-    boilerplate = _boilerplate(usable, min_words)
+    boilerplate = _boilerplate(usable, params.exclusive_min_words)
     to_claims = (
         (everything @ claim_vectors.T).max(axis=1)
         if len(claim_vectors)
@@ -181,13 +310,19 @@ def exclusive_sentences(
             key = (outlet, sentence.strip().lower())
             best_other = float(similarity[row][others].max()) if others.any() else 0.0
             best = max(best_other, float(to_claims[row]))
-            if key not in boilerplate and best < exclusive_threshold:
+            if (
+                key not in boilerplate
+                and best < params.exclusive_threshold
+                and _states_a_fact(sentence)
+            ):
                 found.setdefault(outlet, []).append(
                     ExclusiveSentence(item.story.url, outlet, sentence, round(best, 4))
                 )
             row += 1
     return {
-        outlet: sorted(items, key=lambda e: (e.best_other, e.url, e.sentence))[:per_outlet]
+        outlet: sorted(items, key=lambda e: (e.best_other, e.url, e.sentence))[
+            : params.exclusive_per_outlet
+        ]
         for outlet, items in sorted(found.items())
     }
 

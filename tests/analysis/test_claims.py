@@ -5,13 +5,19 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
+import pytest
 
 from analysis.claims import (
     Claim,
+    ClaimParams,
     StorySentences,
+    WordWeights,
+    clauses,
+    content_words,
     exclusive_sentences,
     match_claims,
     outlet_claims,
+    story_units,
     summarise_claims,
 )
 from analysis.records import Story
@@ -20,6 +26,8 @@ T0 = datetime(2021, 12, 2, 12, tzinfo=UTC)
 CLAIMS = [Claim("c01", "The ministers met in Stockholm."), Claim("c02", "Talks will go on.")]
 # Directions: 0 = claim c01, 1 = claim c02, 2.. = other facts.
 CLAIM_VECTORS = np.eye(6, dtype=np.float32)[:2]
+# Cosine alone (no word weights) against 0.6, so the hand-made vectors decide.
+COSINE_ONLY = ClaimParams(carried_threshold=0.6, cosine_weight=1.0)
 
 
 def unit(*weights: float) -> np.ndarray:
@@ -50,7 +58,7 @@ def test_a_claim_is_carried_by_its_best_sentence_above_the_threshold() -> None:
         ),
         item("b", "South", 2, [("Diplomats hinted at more talks.", unit(0.2, 0.5, 1))]),
     ]
-    matches = match_claims(CLAIMS, CLAIM_VECTORS, stories, carried_threshold=0.6)
+    matches = match_claims(CLAIMS, CLAIM_VECTORS, stories, params=COSINE_ONLY)
     carried = {(m.url, m.claim_id): (m.carried, m.sentence) for m in matches}
     assert carried[("a", "c01")] == (True, "They met in Stockholm on Thursday.")
     assert carried[("a", "c02")][0] is False
@@ -64,7 +72,7 @@ def test_the_first_carrier_is_the_earliest_dated_story() -> None:
         item("early", "South", 1, [("The two met in Stockholm.", unit(1))]),
         item("undated", "East", -9, [("Met in Stockholm.", unit(1))], source="first_seen"),
     ]
-    matches = match_claims(CLAIMS, CLAIM_VECTORS, stories)
+    matches = match_claims(CLAIMS, CLAIM_VECTORS, stories, params=COSINE_ONLY)
     summary = summarise_claims(CLAIMS, matches, [s.story for s in stories])
     c01 = next(s for s in summary if s.claim_id == "c01")
     assert c01.outlets == ("East", "North", "South")
@@ -103,7 +111,95 @@ def test_exclusive_sentences_skip_shared_claimed_and_boilerplate_ones() -> None:
             [("Stock markets in Moscow hardly moved after the talks.", unit(0, 0, 1))],
         ),
     ]
-    found = exclusive_sentences(stories, CLAIM_VECTORS, exclusive_threshold=0.5, min_words=8)
+    found = exclusive_sentences(
+        stories, CLAIM_VECTORS, ClaimParams(exclusive_threshold=0.5, exclusive_min_words=8)
+    )
     assert {o: [e.sentence for e in items] for o, items in found.items()} == {
         "North": ["A Swedish official said the hall was booked for weeks."],
     }
+
+
+def test_a_sentence_splits_into_clauses_at_commas_and_second_reporting_verbs() -> None:
+    sentence = (
+        "Blinken said Russia would face severe costs if it chose confrontation"
+        " and urged Moscow to pull back its forces."
+    )
+    assert clauses(sentence) == [
+        "Blinken said Russia would face severe costs if it chose confrontation",
+        "urged Moscow to pull back its forces.",
+    ]
+    assert clauses("Those talks produced no breakthrough, though both sides agreed to talk.") == [
+        "Those talks produced no breakthrough",
+        "both sides agreed to talk.",
+    ]
+    assert clauses("The ministers met in Stockholm on Thursday.") == []
+
+
+def test_story_units_are_the_headline_sentences_then_new_clauses() -> None:
+    story = Story(
+        "u",
+        "North",
+        "Ministers meet in Stockholm",
+        "Ministers meet in Stockholm\n\nThe talks ended without a breakthrough, and both "
+        "sides agreed to keep talking. Nothing else was agreed on Thursday.",
+        T0,
+        "feed",
+    )
+    found, parts = story_units(story)
+    assert found == [
+        "Ministers meet in Stockholm",
+        "The talks ended without a breakthrough, and both sides agreed to keep talking.",
+        "Nothing else was agreed on Thursday.",
+    ]
+    assert parts == ["The talks ended without a breakthrough", "both sides agreed to keep talking."]
+
+
+def test_word_overlap_is_weighted_by_rarity_and_lifts_a_claim_over_the_threshold() -> None:
+    assert content_words("The guarantees Russia wants") == {"guara", "russi", "wants"}
+    weights = WordWeights.of(
+        ["Russia and NATO", "Russia talks", "Russia wants security guarantees", "Russia again"]
+    )
+    assert weights.weight("guara") > weights.weight("russi")
+    claims = [Claim("c10", "Russia wants security guarantees.")]
+    vectors = np.eye(6, dtype=np.float32)[:1]
+    stories = [
+        item("a", "North", 1, [("Moscow seeks security guarantees, Lavrov said.", unit(0.6, 0.8))]),
+        item("b", "South", 1, [("Russia held talks.", unit(0.6, 0.8))]),
+    ]
+    params = ClaimParams(carried_threshold=0.6, cosine_weight=0.5)
+    carried = {m.url: m.carried for m in match_claims(claims, vectors, stories, weights, params)}
+    # Same cosine (0.6, so 0.3 weighted); "a" holds the rare words, "b" only the common one.
+    assert carried == {"a": True, "b": False}
+
+
+def test_claim_settings_refuse_values_that_cannot_work() -> None:
+    for bad in (
+        {"carried_threshold": 0.0},
+        {"carried_threshold": 1.8, "cosine_weight": 0.5},
+        {"cosine_weight": -1.0},
+        {"exclusive_threshold": 1.5},
+        {"exclusive_min_words": 0},
+    ):
+        with pytest.raises(ValueError, match="compare\\."):
+            ClaimParams(**bad)  # type: ignore[arg-type]
+
+
+def test_an_exclusive_sentence_must_name_someone_somewhere_or_a_number() -> None:
+    stories = [
+        item(
+            "n1",
+            "North",
+            1,
+            [
+                ("What matters more now may be what comes next for everyone.", unit(0, 0, 1)),
+                ("The hall in the Swedish capital was booked for weeks.", unit(0, 0, 0, 1)),
+                ("The talks ran for about 40 minutes in a side room.", unit(0, 0, 0, 0, 1)),
+            ],
+        ),
+        item("s1", "South", 2, [("They met in Stockholm on Thursday afternoon.", unit(1))]),
+    ]
+    found = exclusive_sentences(stories, CLAIM_VECTORS, ClaimParams(exclusive_min_words=8))
+    assert [e.sentence for e in found["North"]] == [
+        "The hall in the Swedish capital was booked for weeks.",
+        "The talks ran for about 40 minutes in a side room.",
+    ]

@@ -8,8 +8,10 @@ import re
 import time
 import tomllib
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -491,16 +493,21 @@ def demo_text(body: str) -> str:
     return "\n\n".join(p.removeprefix("## ") for p in paragraphs)
 
 
-def demo_articles() -> list[DemoArticle]:
-    """Every demo article, with the quotations its labels list."""
-    articles = []
+def demo_tables() -> Iterator[tuple[dict[str, Any], dict[str, Any], str]]:
+    """(outlet, article, url) for every article table of the demo's story files."""
     for path in sorted((DEMO / "stories").glob("*.toml")):
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         outlet = data["outlet"]
         for a in data["articles"]:
-            labels = tuple((q["text"], q["speaker"]) for q in a.get("quotes", []))
-            url = f"http://{outlet['domain']}{a['path']}"
-            articles.append(DemoArticle(outlet["name"], url, demo_text(a["body"]), labels))
+            yield outlet, a, f"http://{outlet['domain']}{a['path']}"
+
+
+def demo_articles() -> list[DemoArticle]:
+    """Every demo article, with the quotations its labels list."""
+    articles = []
+    for outlet, a, url in demo_tables():
+        labels = tuple((q["text"], q["speaker"]) for q in a.get("quotes", []))
+        articles.append(DemoArticle(outlet["name"], url, demo_text(a["body"]), labels))
     return articles
 
 
