@@ -18,6 +18,7 @@ Vector = npt.NDArray[np.float32]
 # Rows as plain dicts keyed by column (built in flows/stages.py from the analysis records).
 QuoteRecord = Mapping[str, Any]
 TermRecord = Mapping[str, Any]
+ClaimRecord = Mapping[str, Any]
 SplitRecord = Mapping[str, Any]
 
 
@@ -391,6 +392,12 @@ class AnalysisStore(Database):
                 split_schema,
             ),
         ]
+        self._replace_batches(clustering_id, batches)
+
+    def _replace_batches(
+        self, clustering_id: str, batches: Sequence[tuple[str, list[dict[str, Any]], pa.Schema]]
+    ) -> None:
+        """In one transaction, replace each table's rows of the clustering with the batch."""
         with self._transaction() as con:
             for table, rows, schema in batches:
                 con.execute(f"DELETE FROM {table} WHERE clustering_id = ?", [clustering_id])  # noqa: S608
@@ -398,3 +405,66 @@ class AnalysisStore(Database):
                     con.register("comparison_batch", arrow_table(rows, schema))
                     con.execute(f"INSERT INTO {table} SELECT * FROM comparison_batch")  # noqa: S608
                     con.unregister("comparison_batch")
+
+    def record_claims(
+        self,
+        clustering_id: str,
+        claims: Sequence[ClaimRecord],
+        matches: Sequence[ClaimRecord],
+        exclusive: Sequence[ClaimRecord],
+    ) -> None:
+        """Store the claims, each story's best match per claim, and the exclusive sentences."""
+        claim_schema = pa.schema(
+            [
+                ("clustering_id", pa.string()),
+                ("claim_id", pa.string()),
+                ("position", pa.int32()),
+                ("text", pa.string()),
+                ("outlets", pa.int32()),
+                ("first_outlet", pa.string()),
+                ("first_url", pa.string()),
+                ("first_published_at", TS),
+            ]
+        )
+        match_schema = pa.schema(
+            [
+                ("clustering_id", pa.string()),
+                ("url", pa.string()),
+                ("outlet", pa.string()),
+                ("claim_id", pa.string()),
+                ("sentence", pa.string()),
+                ("score", pa.float64()),
+                ("carried", pa.bool_()),
+            ]
+        )
+        exclusive_schema = pa.schema(
+            [
+                ("clustering_id", pa.string()),
+                ("outlet", pa.string()),
+                ("rank", pa.int32()),
+                ("url", pa.string()),
+                ("sentence", pa.string()),
+                ("best_other", pa.float64()),
+            ]
+        )
+        self._replace_batches(
+            clustering_id,
+            [
+                (table, [{"clustering_id": clustering_id, **row} for row in rows], schema)
+                for table, rows, schema in (
+                    ("claims", claims, claim_schema),
+                    ("claim_matches", matches, match_schema),
+                    ("exclusive_sentences", exclusive, exclusive_schema),
+                )
+            ],
+        )
+
+    def clustering_texts(self, clustering_id: str) -> list[str]:
+        """Headline and text of every story of a clustering's window (for word weights)."""
+        rows = self._con.execute(
+            """SELECT coalesce(a.title, '') || '\n' || a.text
+               FROM cluster_members m JOIN articles a USING (url)
+               WHERE m.clustering_id = ? ORDER BY a.url""",
+            [clustering_id],
+        ).fetchall()
+        return [row[0] for row in rows]

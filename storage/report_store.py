@@ -8,7 +8,10 @@ from typing import Any
 
 from analysis.records import CopyLink, OutletCoverage, Seed
 from reports.data import (
+    ClaimCell,
+    ClaimRow,
     CoverageStatus,
+    ExclusiveRow,
     NeighbourCluster,
     QuoteBalance,
     QuoteRow,
@@ -137,6 +140,7 @@ class ReportStore(Database):
             ).fetchall()
         ]
         return {
+            **self._claims(cid),
             "quote_balance": balance,
             "quotes": quotes,
             "sides": sides,
@@ -145,6 +149,36 @@ class ReportStore(Database):
             "timeline": timeline,
             "coverage_status": status,
         }
+
+    def _claims(self, cid: str) -> dict[str, Any]:
+        """The seed's claims, each outlet's best match per claim, and the exclusive sentences."""
+        claims = [
+            ClaimRow(*row)
+            for row in self._con.execute(
+                """SELECT claim_id, text, outlets, first_outlet, first_url, first_published_at
+                   FROM claims WHERE clustering_id = ? ORDER BY position""",
+                [cid],
+            ).fetchall()
+        ]
+        cells = [
+            ClaimCell(*row)
+            for row in self._con.execute(
+                """SELECT outlet, claim_id, bool_or(carried), max(score),
+                          arg_max(sentence, score), arg_max(url, score)
+                   FROM claim_matches WHERE clustering_id = ?
+                   GROUP BY outlet, claim_id ORDER BY outlet, claim_id""",
+                [cid],
+            ).fetchall()
+        ]
+        exclusive = [
+            ExclusiveRow(*row)
+            for row in self._con.execute(
+                """SELECT outlet, url, sentence, best_other FROM exclusive_sentences
+                   WHERE clustering_id = ? ORDER BY outlet, rank""",
+                [cid],
+            ).fetchall()
+        ]
+        return {"claims": claims, "claim_cells": cells, "exclusive_sentences": exclusive}
 
     def _copies(self, cid: str) -> list[CopyLink]:
         rows = self._con.execute(

@@ -298,11 +298,62 @@ def _v3_comparison(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _v4_claims(con: duckdb.DuckDBPyConnection) -> None:
+    """The seed's claims, which stories carried them, and what only one outlet reported."""
+    con.execute(
+        """
+        CREATE TABLE claims (
+            clustering_id      VARCHAR NOT NULL,
+            claim_id           VARCHAR NOT NULL,
+            position           INTEGER NOT NULL,
+            text               VARCHAR NOT NULL,
+            outlets            INTEGER NOT NULL,
+            first_outlet       VARCHAR,
+            first_url          VARCHAR,
+            first_published_at TIMESTAMPTZ,
+            PRIMARY KEY (clustering_id, claim_id)
+        );
+        CREATE TABLE claim_matches (
+            clustering_id VARCHAR NOT NULL,
+            url           VARCHAR NOT NULL,
+            outlet        VARCHAR NOT NULL,
+            claim_id      VARCHAR NOT NULL,
+            sentence      VARCHAR NOT NULL,
+            score         DOUBLE NOT NULL,
+            carried       BOOLEAN NOT NULL,
+            PRIMARY KEY (clustering_id, url, claim_id)
+        );
+        CREATE TABLE exclusive_sentences (
+            clustering_id VARCHAR NOT NULL,
+            outlet        VARCHAR NOT NULL,
+            rank          INTEGER NOT NULL,
+            url           VARCHAR NOT NULL,
+            sentence      VARCHAR NOT NULL,
+            best_other    DOUBLE NOT NULL,
+            PRIMARY KEY (clustering_id, outlet, rank)
+        );
+        CREATE VIEW outlet_claims AS
+            SELECT m.outlet, c.position, m.claim_id, c.text AS claim,
+                   bool_or(m.carried) AS carried,
+                   max(m.score) AS score,
+                   arg_max(m.sentence, m.score) AS sentence,
+                   arg_max(m.url, m.score) AS url,
+                   coalesce(c.first_outlet = m.outlet, false) AS first
+            FROM claim_matches m
+            JOIN latest_clustering l USING (clustering_id)
+            JOIN claims c ON c.clustering_id = m.clustering_id AND c.claim_id = m.claim_id
+            GROUP BY ALL
+            ORDER BY m.outlet, c.position;
+        """
+    )
+
+
 Migration = Callable[[duckdb.DuckDBPyConnection], None]
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "ingest", _v1_ingest),
     (2, "analysis", _v2_analysis),
     (3, "comparison", _v3_comparison),
+    (4, "claims", _v4_claims),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

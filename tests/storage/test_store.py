@@ -26,7 +26,7 @@ from connectors.records import (
 from storage import DatabaseMissing, Store, StoreLocked
 from storage.errors import QueryError
 from storage.query import run_query
-from storage.schema import SCHEMA_VERSION
+from storage.schema import MIGRATIONS, SCHEMA_VERSION
 from tests.holder import holding
 
 NOW = datetime(2021, 12, 2, 18, 0, tzinfo=UTC)
@@ -105,11 +105,29 @@ def test_a_new_database_is_migrated_and_recorded(db_path: Path) -> None:
     with Store(db_path) as store:
         assert store.counts().articles == 0
     rows = run_query(db_path, "SELECT version, name FROM schema_migrations").rows
-    assert rows == [(1, "ingest"), (2, "analysis"), (3, "comparison")]
+    assert rows == [(1, "ingest"), (2, "analysis"), (3, "comparison"), (4, "claims")]
     assert rows[-1][0] == SCHEMA_VERSION
     with Store(db_path):  # opening again applies nothing twice
         pass
     assert len(run_query(db_path, "SELECT * FROM schema_migrations").rows) == SCHEMA_VERSION
+
+
+def test_a_database_from_before_claims_gains_them_when_opened(db_path: Path) -> None:
+    con = duckdb.connect(str(db_path))
+    con.execute(
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, "
+        "applied_at TIMESTAMPTZ NOT NULL)"
+    )
+    for version, name, apply in MIGRATIONS[:3]:
+        apply(con)
+        con.execute("INSERT INTO schema_migrations VALUES (?, ?, now())", [version, name])
+    con.close()
+    with Store(db_path):
+        pass
+    versions = run_query(db_path, "SELECT max(version) FROM schema_migrations").rows
+    assert versions == [(4,)]
+    assert run_query(db_path, "SELECT * FROM outlet_claims").rows == []
+    assert run_query(db_path, "SELECT count(*) FROM exclusive_sentences").rows == [(0,)]
 
 
 def test_outlets_and_feeds_upsert_without_duplicates(db_path: Path) -> None:
