@@ -116,7 +116,13 @@ def print_pipeline_summary(summary: Any, db: str, elapsed: float) -> None:
             f"clusters; the seed's event: {cluster['event_stories']} stories"
         )
     if compare:
-        lines.append(f"compare    {compare['outlets']} outlets, {compare['copies']} copies")
+        line = f"compare    {compare['outlets']} outlets, {compare['copies']} copies"
+        if compare.get("claims"):
+            line += (
+                f"; {compare['claims_carried']} of {compare['claims']} claims carried,"
+                f" {compare['exclusive_sentences']} sentences one outlet alone reported"
+            )
+        lines.append(line)
     if report:
         lines.append(f"report     {report['html']}, {report['markdown']}")
     stages = summary.seconds

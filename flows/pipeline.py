@@ -29,9 +29,10 @@ from analysis.embed import Embedder, ModelError
 from analysis.text import text_hash
 from flows.errors import UserInputError
 from flows.ingest import IngestFailed, IngestSummary, ingest
-from flows.seeds import load_seed, load_sides, parse_when
+from flows.seeds import load_claims, load_seed, load_sides, parse_when
 from flows.settings import Settings, load_settings
 from flows.stages import (
+    ClaimSetup,
     ClusterSummary,
     EmbedSummary,
     ReportSummary,
@@ -144,11 +145,19 @@ def run_compare(request: Request, clustering_id: str | None = None) -> dict[str,
         cid = clustering_id or store.latest_clustering_id(seed.seed_id)
         if cid is None:
             raise UserInputError("no clustering to compare yet: run the cluster stage first")
-        comparison = compare_stage(store, cid, load_sides(seed))
+        embed = settings.embed
+        encoder = Embedder(embed.model, device=embed.device, batch_size=embed.batch_size)
+        setup = ClaimSetup(load_claims(seed), encoder.encode, embed.model, settings.compare)
+        summary = compare_stage(store, cid, load_sides(seed), setup)
+    get_run_logger().info(
+        "compare: %s claims, %s carried by an outlet; %s exclusive sentences",
+        summary.claims,
+        summary.claims_carried,
+        summary.exclusive_sentences,
+    )
     return {
         "clustering_id": cid,
-        "outlets": len(comparison.outlets),
-        "copies": len(comparison.copies),
+        **asdict(summary),
         "seconds": round(time.perf_counter() - began, 3),
     }
 

@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from analysis.claims import ClaimParams
 from analysis.cluster import ClusterParams
 from analysis.embed import DEFAULT_MODEL
 from connectors.http import HttpConfig
@@ -93,6 +94,7 @@ class Settings:
     ingest: IngestSettings = field(default_factory=IngestSettings)
     embed: EmbedSettings = field(default_factory=EmbedSettings)
     cluster: ClusterParams = field(default_factory=ClusterParams)
+    compare: ClaimParams = field(default_factory=ClaimParams)
 
 
 _SECTIONS: dict[str, type[Any]] = {
@@ -101,6 +103,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "ingest": IngestSettings,
     "embed": EmbedSettings,
     "cluster": ClusterParams,
+    "compare": ClaimParams,
 }
 
 

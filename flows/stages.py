@@ -10,7 +10,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,11 +18,21 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from analysis.claims import (
+    Claim,
+    ClaimParams,
+    StorySentences,
+    WordWeights,
+    exclusive_sentences,
+    match_claims,
+    story_units,
+    summarise_claims,
+)
 from analysis.cluster import Embedded, cluster_around_seed, window_for
 from analysis.compare import compare_outlets, find_copies
 from analysis.framing import distinctive_terms, splitting_terms
 from analysis.quotes import find_quotes, normalise_speakers
-from analysis.records import Comparison, Membership, Seed, Story
+from analysis.records import Membership, Seed, Story
 from analysis.text import doc_text, lead_text, text_hash
 from flows.errors import UserInputError
 from flows.settings import Settings
@@ -30,6 +40,7 @@ from reports.render import ReportFiles, render_markdown, write_report
 from storage import Store
 
 Vectors = npt.NDArray[np.float32]
+Vector = npt.NDArray[np.float32]
 Encoder = Callable[[list[str]], Vectors]
 
 
@@ -160,10 +171,39 @@ def cluster_stage(
     )
 
 
+@dataclass(frozen=True)
+class ClaimSetup:
+    """What claim alignment needs: the seed's claims, a sentence encoder and its model's name
+    (vectors are stored under it, so a sentence is embedded once), and the [compare] settings."""
+
+    claims: Sequence[Claim]
+    encode: Encoder
+    model: str
+    params: ClaimParams = field(default_factory=ClaimParams)
+
+
+@dataclass
+class CompareSummary:
+    """What the compare stage found."""
+
+    outlets: int
+    copies: int
+    quotes: int
+    claims: int = 0
+    claims_carried: int = 0  # claims at least one outlet carried
+    exclusive_sentences: int = 0
+    sentences_embedded: int = 0
+    sentences_reused: int = 0
+
+
 def compare_stage(
-    store: Store, clustering_id: str, sides: Mapping[str, str] | None = None
-) -> Comparison:
-    """Per-outlet coverage, copies, quotes and framing terms, stored beside the clustering."""
+    store: Store,
+    clustering_id: str,
+    sides: Mapping[str, str] | None = None,
+    claim_setup: ClaimSetup | None = None,
+) -> CompareSummary:
+    """Per-outlet coverage, copies, quotes, framing terms and, given a claim setup, claims and
+    exclusive sentences, stored beside the clustering."""
     stories, similarity = store.event_stories(clustering_id)
     members = {
         url: Membership(url, "", True, sim, 0.0, None, "") for url, sim in similarity.items()
@@ -174,13 +214,91 @@ def compare_stage(
     # Copies would count one wire story's words and quotes once per outlet that ran it.
     copied = {c.url for c in copies}
     originals = [s for s in stories if s.url not in copied]
+    quotes = quote_rows(stories, sides or {})
     store.record_quotes_and_terms(
-        clustering_id,
-        quote_rows(stories, sides or {}),
-        term_rows(originals),
-        splitting_rows(originals),
+        clustering_id, quotes, term_rows(originals), splitting_rows(originals)
     )
-    return comparison
+    summary = CompareSummary(len(comparison.outlets), len(comparison.copies), len(quotes))
+    if claim_setup is not None:
+        claim_stage(store, clustering_id, stories, claim_setup, summary)
+    return summary
+
+
+def claim_stage(
+    store: Store,
+    clustering_id: str,
+    stories: Sequence[Story],
+    setup: ClaimSetup,
+    summary: CompareSummary,
+) -> None:
+    """Align the event's stories with the seed's claims, find exclusive sentences, store both.
+
+    A copy carries the claims of the story it copies, so copies are matched too: an outlet that
+    ran a wire story told its readers what the wire said."""
+    units = [story_units(s) for s in stories]
+    texts = [c.text for c in setup.claims] + [u for a, b in units for u in (*a, *b)]
+    vectors, embedded = cached_vectors(store, setup.model, texts, setup.encode)
+    summary.sentences_embedded, summary.sentences_reused = embedded, len(set(texts)) - embedded
+
+    def matrix(items: Sequence[str]) -> Vectors:
+        if not items:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.vstack([vectors[text_hash(t)] for t in items])
+
+    items = [
+        StorySentences(story, found, matrix(found), parts, matrix(parts))
+        for story, (found, parts) in zip(stories, units, strict=True)
+    ]
+    claim_vectors = matrix([c.text for c in setup.claims])
+    weights = WordWeights.of(store.clustering_texts(clustering_id))
+    matches = match_claims(setup.claims, claim_vectors, items, weights, setup.params)
+    summaries = summarise_claims(setup.claims, matches, stories)
+    exclusive = exclusive_sentences(items, claim_vectors, setup.params)
+    store.record_claims(
+        clustering_id,
+        [
+            {
+                "claim_id": c.claim_id,
+                "position": position,
+                "text": c.text,
+                "outlets": len(c.outlets),
+                "first_outlet": c.first_outlet,
+                "first_url": c.first_url,
+                "first_published_at": c.first_published_at,
+            }
+            for position, c in enumerate(summaries, 1)
+        ],
+        [asdict(m) for m in matches],
+        [
+            {
+                "outlet": e.outlet,
+                "rank": rank,
+                "url": e.url,
+                "sentence": e.sentence,
+                "best_other": e.best_other,
+            }
+            for found in exclusive.values()
+            for rank, e in enumerate(found, 1)
+        ],
+    )
+    summary.claims = len(summaries)
+    summary.claims_carried = sum(1 for c in summaries if c.outlets)
+    summary.exclusive_sentences = sum(len(found) for found in exclusive.values())
+
+
+def cached_vectors(
+    store: Store, model: str, texts: Sequence[str], encode: Encoder
+) -> tuple[dict[str, Vector], int]:
+    """hash -> vector for the texts, encoding (and storing) only those without one; and how
+    many were encoded."""
+    wanted = {text_hash(t): t for t in texts}
+    found = store.load_embeddings(wanted, model)
+    missing = sorted(h for h in wanted if h not in found)
+    if missing:
+        fresh = encode([wanted[h] for h in missing])
+        store.store_embeddings(model, missing, fresh)
+        found.update(zip(missing, fresh, strict=True))
+    return found, len(missing)
 
 
 def _quote_key(text: str) -> str:

@@ -116,6 +116,10 @@ def test_a_second_run_on_unchanged_sources_embeds_nothing(runs: Runs) -> None:
     assert runs.second.embed["embedded"] == 0
     assert runs.second.embed["reused"] == runs.first.embed["texts"]
     assert runs.second.ingest["articles_stored"] == 0
+    # The compare stage's sentences and clauses, too, are embedded once.
+    assert runs.first.compare["sentences_embedded"] > 500
+    assert runs.second.compare["sentences_embedded"] == 0
+    assert runs.second.compare["sentences_reused"] == runs.first.compare["sentences_embedded"]
 
 
 def test_cluster_ids_are_stable_across_runs(runs: Runs) -> None:
@@ -174,3 +178,28 @@ def test_every_tracked_outlet_has_a_coverage_status(runs: Runs) -> None:
     rows = run_query(runs.db, "SELECT outlet, status FROM coverage_status").rows
     assert len(rows) == 10
     assert {status for _, status in rows} == {"covered"}
+
+
+def test_claims_are_matched_stored_and_shown(runs: Runs) -> None:
+    claims = run_query(
+        runs.db,
+        "SELECT c.claim_id, c.outlets, c.first_outlet FROM claims c "
+        "JOIN latest_clustering l USING (clustering_id) ORDER BY c.position",
+    ).rows
+    assert [row[0] for row in claims] == [f"c{i:02d}" for i in range(1, 21)]
+    by_id = {claim_id: (outlets, first) for claim_id, outlets, first in claims}
+    assert by_id["c01"][0] == 10  # every outlet reported the meeting itself
+    assert by_id["c14"][0] >= 8  # Lavrov on NATO infrastructure near Russia's borders
+    assert by_id["c06"] == (0, None)  # no demo story has Blinken's "overlapping interests"
+    grid = run_query(
+        runs.db,
+        "SELECT outlet, count(*), count(*) FILTER (WHERE carried) FROM outlet_claims "
+        "GROUP BY outlet",
+    ).rows
+    assert len(grid) == 10 and {row[1] for row in grid} == {20}
+    exclusive = run_query(runs.db, "SELECT outlet, sentence FROM exclusive_sentences").rows
+    assert any("S-400" in sentence for outlet, sentence in exclusive if outlet == "Indus Chronicle")
+    page = lxml.html.fromstring((runs.report_dir / "report.html").read_bytes())
+    grid_rows = page.xpath("//section[@id='claims']//table[contains(@class, 'claims')]/tbody/tr")
+    assert len(grid_rows) == 20
+    assert page.xpath("//section[@id='exclusive']//li")

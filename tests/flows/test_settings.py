@@ -17,7 +17,7 @@ def test_the_shipped_file_states_exactly_the_code_defaults() -> None:
     documented = {(s, k) for s, table in shipped.items() for k in table}
     declared = {
         (section, f.name)
-        for section in ("storage", "http", "ingest", "embed", "cluster")
+        for section in ("storage", "http", "ingest", "embed", "cluster", "compare")
         for f in dataclasses.fields(getattr(defaults, section))
     }
     assert documented == declared
