@@ -1,4 +1,5 @@
-"""The outlet-comparison sections, arranged for the templates: quotes, timeline, framing, coverage.
+"""The outlet-comparison sections, arranged for the templates: claims, what one outlet alone
+reported, quotes, timeline, framing, coverage.
 
 Each builder returns None when its data is empty, and the templates then leave the section (and
 its menu entry) out, so a report from before these comparisons existed renders as it did.
@@ -26,7 +27,10 @@ from reports.charts import (
     z_style,
 )
 from reports.data import (
+    ClaimCell,
+    ClaimRow,
     CoverageStatus,
+    ExclusiveRow,
     QuoteBalance,
     QuoteRow,
     ReportData,
@@ -183,6 +187,99 @@ class CoverageSection:
 
     rows: list[CoverageRow]
     tally: list[str]  # "3 covered", "1 could not be read", ...
+
+
+@dataclass(frozen=True)
+class GridCell:
+    """One claim and one outlet in the claims grid."""
+
+    cell: ClaimCell | None  # None: the outlet has no story to match (not expected in practice)
+    first: bool  # this outlet carried the claim first
+
+    @property
+    def carried(self) -> bool:
+        return self.cell is not None and self.cell.carried
+
+
+@dataclass(frozen=True)
+class ClaimGridRow:
+    """A claim's row: a cell per outlet, in column order."""
+
+    claim: ClaimRow
+    cells: list[GridCell]
+
+
+@dataclass(frozen=True)
+class OutletClaims:
+    """One outlet's column total and the claims it left out."""
+
+    outlet: str
+    carried: int
+    left_out: list[str]  # claim ids
+
+
+@dataclass(frozen=True)
+class ClaimSection:
+    """The claims section: the outlets-by-claims grid and the matching sentences."""
+
+    columns: list[str]  # outlets, earliest first report first
+    rows: list[ClaimGridRow]
+    totals: list[OutletClaims]
+    matches: list[ClaimCell]  # the carried cells, by claim then outlet order
+    carried_by_none: int
+
+
+@dataclass(frozen=True)
+class OutletSentences:
+    """The sentences only one outlet reported."""
+
+    outlet: str
+    sentences: list[ExclusiveRow]
+
+
+def claim_section(data: ReportData) -> ClaimSection | None:
+    """Which of the seed's claims each outlet carried, who first, and with which sentence."""
+    if not data.claims:
+        return None
+    columns = _outlet_order(data, [cell.outlet for cell in data.claim_cells])
+    cells = {(cell.claim_id, cell.outlet): cell for cell in data.claim_cells}
+    rows = [
+        ClaimGridRow(
+            claim,
+            [
+                GridCell(cells.get((claim.claim_id, outlet)), claim.first_outlet == outlet)
+                for outlet in columns
+            ],
+        )
+        for claim in data.claims
+    ]
+    totals = [
+        OutletClaims(
+            outlet,
+            sum(row.cells[i].carried for row in rows),
+            [row.claim.claim_id for row in rows if not row.cells[i].carried],
+        )
+        for i, outlet in enumerate(columns)
+    ]
+    matches = [cell.cell for row in rows for cell in row.cells if cell.carried and cell.cell]
+    return ClaimSection(
+        columns=columns,
+        rows=rows,
+        totals=totals,
+        matches=matches,
+        carried_by_none=sum(1 for claim in data.claims if not claim.outlets),
+    )
+
+
+def exclusive_section(data: ReportData) -> list[OutletSentences] | None:
+    """Per outlet, in the report's order, what it alone reported."""
+    if not data.exclusive_sentences:
+        return None
+    order = _outlet_order(data, [row.outlet for row in data.exclusive_sentences])
+    return [
+        OutletSentences(outlet, [r for r in data.exclusive_sentences if r.outlet == outlet])
+        for outlet in order
+    ]
 
 
 def quote_section(data: ReportData) -> QuoteSection | None:

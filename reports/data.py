@@ -113,6 +113,40 @@ class CoverageStatus:
 
 
 @dataclass(frozen=True)
+class ClaimRow:
+    """One of the seed's claims: how many outlets carried it, and who first."""
+
+    claim_id: str
+    text: str
+    outlets: int
+    first_outlet: str | None
+    first_url: str | None
+    first_published_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ClaimCell:
+    """One outlet and one claim: whether any of its stories carried it, and the best match."""
+
+    outlet: str
+    claim_id: str
+    carried: bool
+    score: float
+    sentence: str  # the outlet's best-matching sentence or clause, carried or not
+    url: str
+
+
+@dataclass(frozen=True)
+class ExclusiveRow:
+    """A sentence only one outlet reported."""
+
+    outlet: str
+    url: str
+    sentence: str
+    best_other: float  # its highest cosine to a claim or another outlet's sentence
+
+
+@dataclass(frozen=True)
 class ReportData:
     """Everything a report shows."""
 
@@ -135,3 +169,6 @@ class ReportData:
     splitting_terms: list[SplittingTerm] = field(default_factory=list)
     timeline: list[TimelineEntry] = field(default_factory=list)
     coverage_status: list[CoverageStatus] = field(default_factory=list)
+    claims: list[ClaimRow] = field(default_factory=list)  # in the seed's order
+    claim_cells: list[ClaimCell] = field(default_factory=list)
+    exclusive_sentences: list[ExclusiveRow] = field(default_factory=list)

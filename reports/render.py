@@ -12,7 +12,14 @@ from typing import Any
 import jinja2
 
 from analysis.records import CopyLink, OutletCoverage
-from reports.comparison import coverage_section, framing_section, quote_section, timeline_section
+from reports.comparison import (
+    claim_section,
+    coverage_section,
+    exclusive_section,
+    framing_section,
+    quote_section,
+    timeline_section,
+)
 from reports.data import NeighbourCluster, ReportData, ReportStory, RunInfo
 from reports.formats import (
     as_utc,
@@ -187,6 +194,8 @@ def _context(data: ReportData) -> dict[str, Any]:
         "neighbours": [_neighbour_row(cluster) for cluster in data.neighbours],
         "failures": _failure_rows(data.run) if data.run else [],
         "run_seconds": _run_seconds(data.run) if data.run else None,
+        "claims": claim_section(data),
+        "exclusive": exclusive_section(data),
         "timeline": timeline_section(data),
         "quotes": quote_section(data),
         "framing": framing_section(data),

@@ -7,7 +7,10 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from analysis.records import CopyLink, OutletCoverage, Seed
 from reports.data import (
+    ClaimCell,
+    ClaimRow,
     CoverageStatus,
+    ExclusiveRow,
     NeighbourCluster,
     QuoteBalance,
     QuoteRow,
@@ -202,8 +205,41 @@ def compared() -> ReportData:
         CoverageStatus("Steppe Daily", "no stories in the window",
                        "nothing published in the window, or nothing read"),
     ]  # fmt: skip
+    claims = [
+        ClaimRow("c01", "Blinken and Lavrov met in Stockholm.", 3, "Northwire", NORTHWIRE_1,
+                 first),
+        ClaimRow("c02", "Lavrov asked for long-term security guarantees.", 1, "Baltic Herald",
+                 HERALD_2, first + timedelta(hours=2)),
+        ClaimRow("c03", "The talks yielded no concrete path forward.", 0, None, None, None),
+    ]  # fmt: skip
+
+    def cell(outlet: str, claim_id: str, score: float, sentence: str, url: str) -> ClaimCell:
+        return ClaimCell(outlet, claim_id, score >= 0.6, score, sentence, url)
+
+    cells = [
+        cell("Northwire", "c01", 1.21, "Blinken met Lavrov in Stockholm on Thursday.", NORTHWIRE_1),
+        cell("Northwire", "c02", 0.41, "Lavrov spoke of NATO.", NORTHWIRE_2),
+        cell("Northwire", "c03", 0.33, "Talks went on for 40 minutes.", NORTHWIRE_1),
+        cell("Baltic Herald", "c01", 1.05, "The two ministers met in Stockholm.", HERALD_COPY),
+        cell("Baltic Herald", "c02", 0.93, "Lavrov wants long-term security guarantees.",
+             HERALD_2),
+        cell("Baltic Herald", "c03", 0.2, "Moscow calls the warnings hysteria.", HERALD_2),
+        cell("Capital Ledger", "c01", 0.88, "They met in the Swedish capital.", LEDGER_1),
+        cell("Capital Ledger", "c02", 0.52, "Moscow seeks guarantees from NATO.", LEDGER_1),
+        cell("Capital Ledger", "c03", 0.4, "Diplomats left without a statement.", LEDGER_1),
+    ]  # fmt: skip
+    exclusive = [
+        ExclusiveRow("Capital Ledger", LEDGER_1,
+                     "The Swedish hosts had booked the hall at the Stockholmsmässan for weeks.",
+                     0.31),
+        ExclusiveRow("Northwire", NORTHWIRE_2,
+                     "Kremlin aide Yuri Ushakov said a call with Biden was being prepared.", 0.42),
+    ]  # fmt: skip
     return replace(
         base,
+        claims=claims,
+        claim_cells=cells,
+        exclusive_sentences=exclusive,
         quote_balance=balance,
         quotes=quotes,
         sides=[RUSSIA, US],

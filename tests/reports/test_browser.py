@@ -27,8 +27,8 @@ from tests.reports.sample import compared
 
 TIMEOUT = 60  # seconds for one Chromium run
 SCREENSHOT_MIN_BYTES = 20_000  # a blank or broken page compresses to far less
-SECTIONS = ["summary", "seed", "outlets", "stories", "timeline", "quotes", "framing", "coverage",
-            "neighbours", "run"]  # fmt: skip
+SECTIONS = ["summary", "seed", "outlets", "stories", "claims", "exclusive", "timeline", "quotes",
+            "framing", "coverage", "neighbours", "run"]  # fmt: skip
 FLAGS = [
     "--headless",
     "--no-sandbox",

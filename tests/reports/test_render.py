@@ -24,7 +24,7 @@ from reports.formats import (
     safe_href,
 )
 from reports.render import render_html, render_markdown, write_report
-from tests.reports.sample import HERALD_COPY, NORTHWIRE_1, compared, event
+from tests.reports.sample import HERALD_COPY, NORTHWIRE_1, NORTHWIRE_2, compared, event
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"
@@ -363,15 +363,18 @@ def test_markdown_renders_to_no_markup_from_the_web(hostile: ReportData) -> None
 
 # The outlet comparisons: timeline, quotes, framing, coverage.
 
-ALL_SECTIONS = ["summary", "seed", "outlets", "stories", "timeline", "quotes", "framing",
-                "coverage", "neighbours", "run"]  # fmt: skip
+ALL_SECTIONS = ["summary", "seed", "outlets", "stories", "claims", "exclusive", "timeline",
+                "quotes", "framing", "coverage", "neighbours", "run"]  # fmt: skip
 COMPARISONS = {
+    "claims": {"claims": [], "claim_cells": []},
+    "exclusive": {"exclusive_sentences": []},
     "timeline": {"timeline": []},
     "quotes": {"quote_balance": [], "quotes": []},
     "framing": {"terms": [], "splitting_terms": []},
     "coverage": {"coverage_status": []},
 }
-HEADINGS = {"timeline": "Timeline", "quotes": "Quotes", "framing": "Framing",
+HEADINGS = {"claims": "Claims", "exclusive": "What only one outlet reported",
+            "timeline": "Timeline", "quotes": "Quotes", "framing": "Framing",
             "coverage": "Coverage"}  # fmt: skip
 
 
@@ -401,6 +404,11 @@ def hostile_full(full: ReportData) -> ReportData:
         coverage_status=[replace(c, outlet=f"Outlet {evil}", detail=f"every feed failed: {evil}",
                                  status=f"status {evil}")
                          for c in full.coverage_status],
+        claims=[replace(c, text=f"Claim {evil}") for c in full.claims],
+        claim_cells=[replace(c, sentence=f"Sentence {evil}", url="javascript:alert(1)")
+                     for c in full.claim_cells],
+        exclusive_sentences=[replace(e, sentence=f"Alone {evil}", url="javascript:alert(1)")
+                             for e in full.exclusive_sentences],
     )  # fmt: skip
 
 
@@ -422,7 +430,8 @@ def test_comparison_sections_come_in_order_with_menu_entries(full: ReportData) -
     menu = [a.get("href") for a in parse(html).xpath("//nav//a")]
     assert menu == [f"#{section_id}" for section_id in ALL_SECTIONS]
     headings = re.findall(r"^## (.+)$", render_markdown(full), re.MULTILINE)
-    assert headings == ["Summary", "Seed", "Outlets", "Stories", "Timeline", "Quotes", "Framing",
+    assert headings == ["Summary", "Seed", "Outlets", "Stories", "Claims",
+                        "What only one outlet reported", "Timeline", "Quotes", "Framing",
                         "Coverage", "Neighbouring events", "Run"]  # fmt: skip
 
 
@@ -690,6 +699,8 @@ def test_hostile_comparisons_stay_text_in_html(hostile_full: ReportData) -> None
         ("quotes", f"Side {SCRIPT}"), ("framing", f"term {SCRIPT}"), ("framing", f"split {SCRIPT}"),
         ("framing", f"Outlet {SCRIPT}"), ("coverage", f"Outlet {SCRIPT}"),
         ("coverage", f"status {SCRIPT}"), ("coverage", f"every feed failed: {SCRIPT}"),
+        ("claims", f"Claim {SCRIPT}"), ("claims", f"Sentence {SCRIPT}"),
+        ("exclusive", f"Alone {SCRIPT}"),
     ]:  # fmt: skip
         assert expected in text(section(html, section_id)), (section_id, expected)
     # The SVG is still well-formed XML, with the markup as text in its tooltips and labels.
@@ -707,7 +718,7 @@ def test_hostile_comparisons_are_inert_in_markdown(hostile_full: ReportData) -> 
     assert not re.search(r"(?<!\\)<", markdown)
     assert "](javascript:" not in markdown
     for expected in ("Title", "Quote", "Speaker", "Side", "term", "split", "Outlet", "status",
-                     "every feed failed:"):  # fmt: skip
+                     "every feed failed:", "Claim", "Sentence", "Alone"):  # fmt: skip
         assert rf"{expected} \<script\>alert(1)\</script\>" in markdown, expected
     renderer = MarkdownIt("commonmark", {"html": True}).enable("table")
     tree = parse(renderer.render(markdown))
@@ -777,3 +788,49 @@ def test_stories_dated_only_by_first_sight_stay_off_the_timeline_chart() -> None
     assert "2026" not in " ".join(chart.itertext())
     assert "Seen years later" not in " ".join(chart.itertext())
     assert "Seen years later" in " ".join(parse(html).get_element_by_id("timeline").itertext())
+
+
+def test_claims_grid_marks_carried_first_and_missing_with_the_sentence_on_hover(
+    full: ReportData,
+) -> None:
+    claims = section(render_html(full), "claims")
+    grid = claims.xpath(".//table[contains(@class, 'claims')]")[0]
+    assert [text(th) for th in grid.xpath("./thead//th")] == [
+        "Claim", "Northwire", "Baltic Herald", "Capital Ledger",
+    ]  # fmt: skip
+    assert rows_of(grid) == [
+        ["c01Blinken and Lavrov met in Stockholm.", "★", "✓", "✓"],
+        ["c02Lavrov asked for long-term security guarantees.", "·", "★", "·"],
+        ["c03The talks yielded no concrete path forward.", "·", "·", "·"],
+    ]
+    cells = grid.xpath("./tbody/tr[1]/td")
+    assert cells[1].get("title") == "The two ministers met in Stockholm. (1.05)"
+    missing = grid.xpath("./tbody/tr[2]/td")[0]
+    assert missing.get("title") == "closest: Lavrov spoke of NATO. (0.41)"
+    assert [text(td) for td in grid.xpath("./tfoot//td")] == ["1", "2", "1"]
+    details = claims.xpath(".//table[contains(@class, 'claim-matches')]")[0]
+    assert len(details.xpath("./tbody/tr")) == 4  # one per carried cell
+    assert (
+        details.xpath(".//a/@href")[0] == "https://northwire.example/world/blinken-lavrov-stockholm"
+    )
+    assert "1 claim no outlet carried" in text(claims)
+
+
+def test_exclusive_sentences_are_grouped_by_outlet_in_report_order(full: ReportData) -> None:
+    exclusive = section(render_html(full), "exclusive")
+    groups = exclusive.xpath(".//div[@class='exclusive']")
+    assert [text(g.xpath("./h4")[0]) for g in groups] == [
+        "Northwire · 1 sentence", "Capital Ledger · 1 sentence",
+    ]  # fmt: skip
+    assert text(groups[1].xpath(".//li")[0]).startswith("The Swedish hosts had booked the hall")
+
+
+def test_markdown_carries_the_claims_grid_and_exclusive_sentences(full: ReportData) -> None:
+    markdown = render_markdown(full)
+    assert "| c02 Lavrov asked for long-term security guarantees. | · | ★ | · |" in markdown
+    assert "| **Claims carried** | 1 | 2 | 1 |" in markdown
+    tree = parse(MarkdownIt("commonmark").enable("table").render(markdown))
+    grid = tree.xpath("//h2[.='Claims']/following::table[1]")[0]
+    assert len(grid.xpath(".//tbody/tr")) == 4  # three claims and the totals
+    exclusive = tree.xpath("//h2[.='What only one outlet reported']/following::ul[1]//a/@href")
+    assert exclusive == [NORTHWIRE_2]
