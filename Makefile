@@ -37,8 +37,10 @@ pytest: $(STAMP)
 bench: $(STAMP)  ## speed figures, as ratios against same-process baselines
 	$(BIN)/python bench/ingest_throughput.py
 
-quality: $(STAMP)  ## the clustering quality gate on the demo labels (pinned floors)
+quality: $(STAMP)  ## clustering, quote and claim quality on the demo labels (pinned floors)
 	$(BIN)/python bench/cluster_quality.py
+	$(BIN)/python bench/quote_quality.py
+	$(BIN)/python bench/claims_quality.py
 
 constraints: $(STAMP)
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^parallax' > constraints.tmp
