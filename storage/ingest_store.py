@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -144,12 +146,44 @@ class IngestStore(Database):
     # -- runs ---------------------------------------------------------------------------------
 
     def start_run(self, run_id: str, flow: str, params: dict[str, Any]) -> None:
-        """Record that a run began."""
+        """Record that a run began, and which process runs it; close out dead runs first."""
+        self.abandon_dead_runs()
         self._con.execute(
-            """INSERT INTO runs (run_id, flow, started_at, status, params)
-               VALUES (?, ?, ?, 'running', ?)""",
-            [run_id, flow, datetime.now(UTC), json.dumps(params, default=str)],
+            """INSERT INTO runs (run_id, flow, started_at, status, params, host, pid)
+               VALUES (?, ?, ?, 'running', ?, ?, ?)""",
+            [
+                run_id,
+                flow,
+                datetime.now(UTC),
+                json.dumps(params, default=str),
+                socket.gethostname(),
+                os.getpid(),
+            ],
         )
+
+    def abandon_dead_runs(self) -> list[str]:
+        """Mark `abandoned` the runs still `running` whose process on this host is gone.
+
+        A process killed with SIGKILL, or by the machine going down, never records how its run
+        ended. Runs on other hosts, and runs from before the owner was recorded, are left alone:
+        only this host can tell whether its processes are alive."""
+        rows = self._con.execute(
+            """SELECT run_id, pid FROM runs
+               WHERE status = 'running' AND host = ? AND pid IS NOT NULL""",
+            [socket.gethostname()],
+        ).fetchall()
+        dead = [(run_id, pid) for run_id, pid in rows if not _alive(pid)]
+        for run_id, pid in dead:
+            self._con.execute(
+                """UPDATE runs SET status = 'abandoned', finished_at = ?, message = ?
+                   WHERE run_id = ? AND status = 'running'""",
+                [
+                    datetime.now(UTC),
+                    f"its process ({pid}) ended without recording how the run went",
+                    run_id,
+                ],
+            )
+        return [run_id for run_id, _ in dead]
 
     def finish_run(
         self, run_id: str, status: str, summary: dict[str, Any], message: str = ""
@@ -480,3 +514,14 @@ class IngestStore(Database):
         for kind, reason, count in rows:
             out.setdefault(kind, {})[reason] = int(count)
         return out
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process with this id exists on this host (signal 0 checks, sends nothing)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, under another user
+    return True

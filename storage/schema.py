@@ -348,12 +348,19 @@ def _v4_claims(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _v5_run_owner(con: duckdb.DuckDBPyConnection) -> None:
+    """Which process ran each run, so a run whose process died can be told from a live one."""
+    con.execute("ALTER TABLE runs ADD COLUMN host VARCHAR")
+    con.execute("ALTER TABLE runs ADD COLUMN pid INTEGER")
+
+
 Migration = Callable[[duckdb.DuckDBPyConnection], None]
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "ingest", _v1_ingest),
     (2, "analysis", _v2_analysis),
     (3, "comparison", _v3_comparison),
     (4, "claims", _v4_claims),
+    (5, "run_owner", _v5_run_owner),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

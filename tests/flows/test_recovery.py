@@ -155,6 +155,10 @@ def test_a_killed_ingest_leaves_its_pending_articles_to_the_next_run(tmp_path: P
         summary = ingest(sources=str(sources), db=str(db), overrides=OVERRIDES)
         pages_again = site.hits("/gazette/news/") - pages_before
     assert [status for _, status in killed_run] == ["running"]  # it never got to say how it ended
+    # The next run found the killed run's process gone and closed the run out.
+    after = dict(run_query(db, "SELECT run_id, status FROM runs").rows)
+    assert after[killed_run[0][0]] == "abandoned"
+    assert sorted(after.values()) == ["abandoned", "completed"]
     assert summary.feed_status == {"not_modified": 1}  # the feed itself was not read again
     assert summary.articles_pending == summary.articles_stored == 12 - stored_before
     assert pages_again == 12 - stored_before  # stored articles were not downloaded again

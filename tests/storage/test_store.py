@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -105,7 +107,9 @@ def test_a_new_database_is_migrated_and_recorded(db_path: Path) -> None:
     with Store(db_path) as store:
         assert store.counts().articles == 0
     rows = run_query(db_path, "SELECT version, name FROM schema_migrations").rows
-    assert rows == [(1, "ingest"), (2, "analysis"), (3, "comparison"), (4, "claims")]
+    assert rows == [
+        (1, "ingest"), (2, "analysis"), (3, "comparison"), (4, "claims"), (5, "run_owner"),
+    ]  # fmt: skip
     assert rows[-1][0] == SCHEMA_VERSION
     with Store(db_path):  # opening again applies nothing twice
         pass
@@ -125,9 +129,37 @@ def test_a_database_from_before_claims_gains_them_when_opened(db_path: Path) -> 
     with Store(db_path):
         pass
     versions = run_query(db_path, "SELECT max(version) FROM schema_migrations").rows
-    assert versions == [(4,)]
+    assert versions == [(SCHEMA_VERSION,)]
     assert run_query(db_path, "SELECT * FROM outlet_claims").rows == []
     assert run_query(db_path, "SELECT count(*) FROM exclusive_sentences").rows == [(0,)]
+
+
+def test_a_run_whose_process_is_gone_is_abandoned_and_a_live_one_is_not(db_path: Path) -> None:
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    with Store(db_path) as store:
+        store.start_run("dead", "ingest", {})
+        store.start_run("live", "ingest", {})
+        store.start_run("elsewhere", "ingest", {})
+        store.start_run("old", "ingest", {})
+    con = duckdb.connect(str(db_path))
+    con.execute("UPDATE runs SET pid = ? WHERE run_id = 'dead'", [gone.pid])
+    con.execute("UPDATE runs SET host = 'another-host', pid = ? WHERE run_id = 'elsewhere'",
+                [gone.pid])  # fmt: skip
+    con.execute("UPDATE runs SET host = NULL, pid = NULL WHERE run_id = 'old'")
+    con.close()
+    with Store(db_path) as store:
+        store.start_run("next", "pipeline", {})
+    rows = dict(
+        (run_id, (status, message))
+        for run_id, status, message in run_query(
+            db_path, "SELECT run_id, status, message FROM runs"
+        ).rows
+    )
+    assert rows["dead"] == ("abandoned", f"its process ({gone.pid}) ended without recording how "
+                                         "the run went")  # fmt: skip
+    assert rows["live"][0] == rows["elsewhere"][0] == rows["old"][0] == rows["next"][0]
+    assert rows["live"][0] == "running"
 
 
 def test_outlets_and_feeds_upsert_without_duplicates(db_path: Path) -> None:
