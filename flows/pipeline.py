@@ -147,7 +147,13 @@ def run_compare(request: Request, clustering_id: str | None = None) -> dict[str,
             raise UserInputError("no clustering to compare yet: run the cluster stage first")
         embed = settings.embed
         encoder = Embedder(embed.model, device=embed.device, batch_size=embed.batch_size)
-        setup = ClaimSetup(load_claims(seed), encoder.encode, embed.model, settings.compare)
+        setup = ClaimSetup(
+            load_claims(seed),
+            encoder.encode,
+            embed.model,
+            settings.compare,
+            embed.model_languages,
+        )
         summary = compare_stage(store, cid, load_sides(seed), setup)
     get_run_logger().info(
         "compare: %s claims, %s carried by an outlet; %s exclusive sentences",

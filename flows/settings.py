@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 import types
 import typing
@@ -77,12 +78,27 @@ class EmbedSettings:
     device: str = "cpu"
     batch_size: int = 32
     texts_per_task: int = 256
+    languages: str = "en"  # the languages the model reads: codes, comma-separated; "*" for any
 
     def __post_init__(self) -> None:
         if not self.model.strip():
             raise ValueError("embed.model cannot be empty")
         if self.batch_size < 1 or self.texts_per_task < 1:
             raise ValueError("embed.batch_size and embed.texts_per_task must be at least 1")
+        codes = [c.strip() for c in self.languages.split(",")]
+        if self.languages.strip() != "*" and not all(
+            re.fullmatch(r"[A-Za-z]{2,3}", c) for c in codes
+        ):
+            raise ValueError(
+                'embed.languages must be language codes separated by commas ("en,de"), or "*"'
+            )
+
+    @property
+    def model_languages(self) -> frozenset[str]:
+        """The primary language codes the model reads; empty when it reads any."""
+        if self.languages.strip() == "*":
+            return frozenset()
+        return frozenset(c.strip().lower() for c in self.languages.split(","))
 
 
 @dataclass(frozen=True)

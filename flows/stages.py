@@ -25,6 +25,7 @@ from analysis.claims import (
     WordWeights,
     exclusive_sentences,
     match_claims,
+    reads,
     story_units,
     summarise_claims,
 )
@@ -180,6 +181,7 @@ class ClaimSetup:
     encode: Encoder
     model: str
     params: ClaimParams = field(default_factory=ClaimParams)
+    languages: frozenset[str] = frozenset()  # what the model reads ([embed] languages); empty: any
 
 
 @dataclass
@@ -192,6 +194,7 @@ class CompareSummary:
     claims: int = 0
     claims_carried: int = 0  # claims at least one outlet carried
     exclusive_sentences: int = 0
+    stories_not_aligned: int = 0  # in a language the model does not read
     sentences_embedded: int = 0
     sentences_reused: int = 0
 
@@ -234,7 +237,12 @@ def claim_stage(
     """Align the event's stories with the seed's claims, find exclusive sentences, store both.
 
     A copy carries the claims of the story it copies, so copies are matched too: an outlet that
-    ran a wire story told its readers what the wire said."""
+    ran a wire story told its readers what the wire said. Stories in a language the model does
+    not read are left out of both: compared with English vectors, every sentence of a Swedish
+    story would look exclusive and no claim would look carried."""
+    readable = [s for s in stories if reads(setup.languages, s.language)]
+    summary.stories_not_aligned = len(stories) - len(readable)
+    stories = readable
     units = [story_units(s) for s in stories]
     texts = [c.text for c in setup.claims] + [u for a, b in units for u in (*a, *b)]
     vectors, embedded = cached_vectors(store, setup.model, texts, setup.encode)

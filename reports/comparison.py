@@ -193,7 +193,7 @@ class CoverageSection:
 class GridCell:
     """One claim and one outlet in the claims grid."""
 
-    cell: ClaimCell | None  # None: the outlet has no story to match (not expected in practice)
+    cell: ClaimCell | None  # None: not judged (no story in a language the model reads)
     first: bool  # this outlet carried the claim first
 
     @property
@@ -216,6 +216,7 @@ class OutletClaims:
     outlet: str
     carried: int
     left_out: list[str]  # claim ids
+    judged: bool  # False: none of its stories is in a language the model reads
 
 
 @dataclass(frozen=True)
@@ -227,6 +228,7 @@ class ClaimSection:
     totals: list[OutletClaims]
     matches: list[ClaimCell]  # the carried cells, by claim then outlet order
     carried_by_none: int
+    not_judged: list[str]  # outlets with no story in a language the model reads
 
 
 @dataclass(frozen=True)
@@ -241,7 +243,11 @@ def claim_section(data: ReportData) -> ClaimSection | None:
     """Which of the seed's claims each outlet carried, who first, and with which sentence."""
     if not data.claims:
         return None
-    columns = _outlet_order(data, [cell.outlet for cell in data.claim_cells])
+    # Every outlet covering the event, judged or not: one whose stories are all in a language
+    # the model does not read gets a column of "not judged", never one of "not carried".
+    columns = _outlet_order(
+        data, [o.outlet for o in data.outlets] + [cell.outlet for cell in data.claim_cells]
+    )
     cells = {(cell.claim_id, cell.outlet): cell for cell in data.claim_cells}
     rows = [
         ClaimGridRow(
@@ -258,6 +264,7 @@ def claim_section(data: ReportData) -> ClaimSection | None:
             outlet,
             sum(row.cells[i].carried for row in rows),
             [row.claim.claim_id for row in rows if not row.cells[i].carried],
+            judged=any(row.cells[i].cell is not None for row in rows),
         )
         for i, outlet in enumerate(columns)
     ]
@@ -268,6 +275,7 @@ def claim_section(data: ReportData) -> ClaimSection | None:
         totals=totals,
         matches=matches,
         carried_by_none=sum(1 for claim in data.claims if not claim.outlets),
+        not_judged=[t.outlet for t in totals if not t.judged],
     )
 
 

@@ -17,6 +17,7 @@ from analysis.claims import (
     exclusive_sentences,
     match_claims,
     outlet_claims,
+    reads,
     story_units,
     summarise_claims,
 )
@@ -203,3 +204,11 @@ def test_an_exclusive_sentence_must_name_someone_somewhere_or_a_number() -> None
         "The hall in the Swedish capital was booked for weeks.",
         "The talks ran for about 40 minutes in a side room.",
     ]
+
+
+def test_a_story_is_aligned_only_in_a_language_the_model_reads() -> None:
+    english = frozenset({"en"})
+    assert reads(english, "en") and reads(english, "en-GB") and reads(english, "EN-us")
+    assert not reads(english, "sv") and not reads(english, "fr-CA")
+    assert reads(english, None) and reads(english, "")  # undeclared: aligned
+    assert reads(frozenset(), "sv")  # a model that reads any language

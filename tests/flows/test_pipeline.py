@@ -197,6 +197,13 @@ def test_claims_are_matched_stored_and_shown(runs: Runs) -> None:
         "GROUP BY outlet",
     ).rows
     assert len(grid) == 10 and {row[1] for row in grid} == {20}
+    # The Swedish story is not aligned: the default model reads English only.
+    swedish = "http://stockholmsignal.example/sv/nyheter/4512873"
+    assert runs.first.compare["stories_not_aligned"] == 1
+    for table in ("claim_matches", "exclusive_sentences"):
+        sql = f"SELECT count(*) FROM {table} WHERE url = ?"
+        hits = run_query(runs.db, sql, params=[swedish]).rows
+        assert hits == [(0,)], table
     exclusive = run_query(runs.db, "SELECT outlet, sentence FROM exclusive_sentences").rows
     assert any("S-400" in sentence for outlet, sentence in exclusive if outlet == "Indus Chronicle")
     page = lxml.html.fromstring((runs.report_dir / "report.html").read_bytes())

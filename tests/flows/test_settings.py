@@ -104,3 +104,12 @@ def test_an_unknown_environment_setting_is_an_error() -> None:
 def test_ingest_settings_are_range_checked(key: str, value: float) -> None:
     with pytest.raises(ConfigError, match=key.split(".")[1]):
         load_settings(overrides={key: value}, environ={})
+
+
+def test_embed_languages_are_codes_or_a_star() -> None:
+    assert load_settings(None, {"embed.languages": "en, DE"}).embed.model_languages == {"en", "de"}
+    assert load_settings(None, {"embed.languages": "*"}).embed.model_languages == frozenset()
+    assert Settings().embed.model_languages == {"en"}
+    for bad in ("", "english!", "en;de", "e"):
+        with pytest.raises(ConfigError, match=r"embed\.languages"):
+            load_settings(None, {"embed.languages": bad})

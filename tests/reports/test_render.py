@@ -834,3 +834,17 @@ def test_markdown_carries_the_claims_grid_and_exclusive_sentences(full: ReportDa
     assert len(grid.xpath(".//tbody/tr")) == 4  # three claims and the totals
     exclusive = tree.xpath("//h2[.='What only one outlet reported']/following::ul[1]//a/@href")
     assert exclusive == [NORTHWIRE_2]
+
+
+def test_an_outlet_with_no_story_the_model_reads_is_not_judged(full: ReportData) -> None:
+    cells = [c for c in full.claim_cells if c.outlet != "Capital Ledger"]
+    data = replace(full, claim_cells=cells)
+    claims = section(render_html(data), "claims")
+    grid = claims.xpath(".//table[contains(@class, 'claims')]")[0]
+    assert [row[3] for row in rows_of(grid)] == ["–", "–", "–"]
+    assert [text(td) for td in grid.xpath("./tfoot//td")] == ["1", "2", "–"]
+    assert "not judged" in grid.xpath("./tbody/tr[1]/td")[2].get("title")
+    assert "(Capital Ledger)" in text(claims)
+    markdown = render_markdown(data)
+    assert "| c01 Blinken and Lavrov met in Stockholm. | ★ | ✓ | – |" in markdown
+    assert "– not judged (no story in a language the model reads: Capital Ledger)" in markdown
