@@ -122,10 +122,11 @@ def print_pipeline_summary(summary: Any, db: str, elapsed: float) -> None:
                 f"; {compare['claims_carried']} of {compare['claims']} claims carried,"
                 f" {compare['exclusive_sentences']} sentences one outlet alone reported"
             )
-        if compare.get("stories_not_aligned"):
+        skipped = compare.get("stories_not_aligned", 0)
+        if skipped:
             line += (
-                f"; {compare['stories_not_aligned']} stories in languages the model does not"
-                " read left out of both"
+                f"; {skipped} {'story' if skipped == 1 else 'stories'} in a language the model"
+                " does not read left out of both"
             )
         lines.append(line)
     if report:

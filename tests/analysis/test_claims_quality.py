@@ -7,6 +7,7 @@ per claim, with a sweep of the threshold.
 
 from __future__ import annotations
 
+import csv
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -48,11 +49,14 @@ class ClaimCorpus:
 
 def demo_stories() -> list[Story]:
     """Every demo article as a Story (bodies as the pipeline stores them)."""
+    with (DEMO / "labels.csv").open(encoding="utf-8", newline="") as handle:
+        languages = {row["url"]: row["language"] or None for row in csv.DictReader(handle)}
     stories = []
     for outlet, a, url in demo_tables():
         published = datetime.fromisoformat(str(a["published"])).astimezone(UTC)
         body = demo_text(a["body"])
-        stories.append(Story(url, outlet["name"], a["title"], body, published, "feed"))
+        language = languages[url]
+        stories.append(Story(url, outlet["name"], a["title"], body, published, "feed", language))
     return stories
 
 
