@@ -181,6 +181,12 @@ def distinctive_terms(
     with) or fewer than two terms left by the filters, every list is empty. Ties in z go by term.
     """
     fit = _fit(stories, background, min_docs, min_count, alpha0)
+    return _distinctive(fit, stories, top, min_z)
+
+
+def _distinctive(
+    fit: _Fit | None, stories: Sequence[Story], top: int, min_z: float
+) -> dict[str, list[Term]]:
     found: dict[str, list[Term]] = {outlet: [] for outlet in sorted({s.outlet for s in stories})}
     if fit is None:
         return found
@@ -219,6 +225,10 @@ def splitting_terms(
     not its variance, so that a report can name the two outlets at its ends. Ties by term.
     """
     fit = _fit(stories, background, min_docs, min_count, alpha0)
+    return _splitting(fit, top, min_outlets)
+
+
+def _splitting(fit: _Fit | None, top: int, min_outlets: int) -> list[SplitTerm]:
     if fit is None:
         return []
     users = (fit.counts > 0).sum(axis=0)
@@ -234,6 +244,30 @@ def splitting_terms(
         )
         for k in order
     ]
+
+
+@dataclass(frozen=True)
+class Framing:
+    """Both views of one fit: each outlet's distinctive terms, and the terms that split them."""
+
+    distinctive: dict[str, list[Term]]
+    splitting: list[SplitTerm]
+
+
+def framing(
+    stories: Sequence[Story],
+    *,
+    background: Sequence[Story] = (),
+    top: int = 15,
+    min_docs: int = 2,
+    min_count: int = 3,
+    alpha0: float | None = None,
+    min_z: float = MIN_Z,
+    min_outlets: int = 2,
+) -> Framing:
+    """distinctive_terms and splitting_terms from one tokenising and fit of the stories."""
+    fit = _fit(stories, background, min_docs, min_count, alpha0)
+    return Framing(_distinctive(fit, stories, top, min_z), _splitting(fit, top, min_outlets))
 
 
 def _ranked(score: Array, top: int, *, keep: npt.NDArray[np.bool_]) -> list[int]:

@@ -3,7 +3,8 @@
     python bench/framing_speed.py [--repeat 3]
 
 Prints the median seconds of distinctive_terms and of splitting_terms (each tokenises and
-counts the stories itself) for the demo's seed event and for synthetic corpora of 100 and
+counts the stories itself), and of framing (both from one fit, as the compare stage runs them)
+with its ratio to the two apart, for the demo's seed event and for synthetic corpora of 100 and
 1,000 stories of ~500 words, and the seconds per 100 stories. The synthetic text mixes English
 stop words with Zipf-distributed invented words in sentences with commas, so the tokeniser
 does the work it does on news; 20 outlets share the stories.
@@ -23,7 +24,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analysis.framing import STOP_WORDS, distinctive_terms, splitting_terms
+from analysis.framing import STOP_WORDS, distinctive_terms, framing, splitting_terms
 from analysis.records import Story
 from tests.analysis.test_compare import demo_event_stories
 
@@ -74,13 +75,17 @@ def seconds(run: Callable[[], object], repeat: int) -> float:
 
 
 def report(name: str, stories: Sequence[Story], repeat: int) -> None:
-    """One line: stories, words, seconds of each function, seconds per 100 stories."""
+    """One line: stories, words, seconds of each function apart and of `framing` (both from
+    one fit, as the compare stage runs it) with its ratio to the two apart, and the compare
+    stage's seconds per 100 stories."""
     distinctive = seconds(lambda: distinctive_terms(stories), repeat)
     splitting = seconds(lambda: splitting_terms(stories), repeat)
+    both = seconds(lambda: framing(stories), repeat)
     words = sum(len(s.text.split()) for s in stories)
-    per_100 = distinctive / len(stories) * 100
+    per_100 = both / len(stories) * 100
     print(
-        f"{name:24}{len(stories):>8}{words:>10}{distinctive:>14.3f}{splitting:>12.3f}{per_100:>10.3f}"
+        f"{name:24}{len(stories):>8}{words:>10}{distinctive:>14.3f}{splitting:>12.3f}"
+        f"{both:>10.3f}{both / (distinctive + splitting):>8.2f}{per_100:>10.3f}"
     )
 
 
@@ -90,7 +95,10 @@ def main() -> None:
     args = parser.parse_args()
     demo, _ = demo_event_stories("blinken-lavrov-stockholm")
     print(f"framing speed, median of {args.repeat} runs (seconds)")
-    print(f"{'':24}{'stories':>8}{'words':>10}{'distinctive':>14}{'splitting':>12}{'per 100':>10}")
+    print(
+        f"{'':24}{'stories':>8}{'words':>10}{'distinctive':>14}{'splitting':>12}"
+        f"{'framing':>10}{'ratio':>8}{'per 100':>10}"
+    )
     report("demo event", demo, args.repeat)
     for n in (100, 1000):
         report(f"synthetic {n:,}", synthetic_stories(n), args.repeat)

@@ -31,7 +31,7 @@ from analysis.claims import (
 )
 from analysis.cluster import Embedded, cluster_around_seed, window_for
 from analysis.compare import compare_outlets, find_copies
-from analysis.framing import distinctive_terms, splitting_terms
+from analysis.framing import SplitTerm, Term, framing
 from analysis.quotes import find_quotes, normalise_speakers
 from analysis.records import Membership, Seed, Story
 from analysis.text import doc_text, lead_text, text_hash
@@ -218,8 +218,9 @@ def compare_stage(
     copied = {c.url for c in copies}
     originals = [s for s in stories if s.url not in copied]
     quotes = quote_rows(stories, sides or {})
+    fitted = framing(originals)
     store.record_quotes_and_terms(
-        clustering_id, quotes, term_rows(originals), splitting_rows(originals)
+        clustering_id, quotes, term_rows(fitted.distinctive), splitting_rows(fitted.splitting)
     )
     summary = CompareSummary(len(comparison.outlets), len(comparison.copies), len(quotes))
     if claim_setup is not None:
@@ -338,7 +339,7 @@ def quote_rows(stories: Sequence[Story], sides: Mapping[str, str]) -> list[dict[
     return rows
 
 
-def term_rows(stories: Sequence[Story]) -> list[dict[str, Any]]:
+def term_rows(distinctive: Mapping[str, Sequence[Term]]) -> list[dict[str, Any]]:
     """Each outlet's distinctive terms, ranked."""
     return [
         {
@@ -350,16 +351,16 @@ def term_rows(stories: Sequence[Story]) -> list[dict[str, Any]]:
             "count": t.count,
             "share": t.share,
         }
-        for outlet, found in distinctive_terms(stories).items()
+        for outlet, found in distinctive.items()
         for rank, t in enumerate(found, 1)
     ]
 
 
-def splitting_rows(stories: Sequence[Story]) -> list[dict[str, Any]]:
+def splitting_rows(splitting: Sequence[SplitTerm]) -> list[dict[str, Any]]:
     """The terms that split the outlets most, with each outlet's z-score."""
     return [
         {"rank": rank, "term": t.term, "spread": t.spread, "z_by_outlet": t.z}
-        for rank, t in enumerate(splitting_terms(stories), 1)
+        for rank, t in enumerate(splitting, 1)
     ]
 
 

@@ -13,6 +13,7 @@ from analysis.framing import (
     SplitTerm,
     Term,
     distinctive_terms,
+    framing,
     splitting_terms,
     terms,
 )
@@ -245,3 +246,11 @@ def test_demo_russia_ukraine_coverage_shows_the_issues_framing_words() -> None:
     assert len(courier & russian_framing) >= 3
     dnipro = {t.term for t in found["Dnipro Daily"]}
     assert len(dnipro & {"aggression", "occupied", "invasion", "crimea"}) >= 2
+
+
+def test_one_fit_gives_the_same_terms_as_the_two_functions_apart() -> None:
+    stories, _ = demo_event_stories("blinken-lavrov-stockholm")
+    both = framing(stories, top=10)
+    assert both.distinctive == distinctive_terms(stories, top=10)
+    assert both.splitting == splitting_terms(stories, top=10)
+    assert both.splitting  # the demo event has terms that split its outlets
