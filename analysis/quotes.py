@@ -27,6 +27,27 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from analysis.quote_words import (
+    ACCORDING,
+    ADDRESSING,
+    ADVERBIAL,
+    CALENDAR,
+    CONJUNCTIONS,
+    CONNECTORS,
+    DETERMINERS,
+    FUNCTION_WORDS,
+    NAME_PARTICLES,
+    ORG_WORDS,
+    PLACE_WORDS,
+    POSSESSIVES,
+    PRONOUNS,
+    RELATIVES,
+    ROLE_NOUNS,
+    SAY,
+    TITLE_ENDINGS,
+    TITLES,
+)
+
 # The same abbreviations text.sentences() keeps sentences whole after ("Mr.", "U.S.").
 from analysis.text import ABBREVIATIONS
 
@@ -74,11 +95,6 @@ class QuoteStats:
     exclusive: list[SharedQuote]  # carried by one outlet
 
 
-def _lexicon(*words: str) -> frozenset[str]:
-    """A word list written as space-separated strings."""
-    return frozenset(" ".join(words).split())
-
-
 OTHER = "other"
 UNATTRIBUTED = "unattributed"
 
@@ -97,113 +113,17 @@ _WORD = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W\d_][\w’'-]*")
 _WINDOW = 400
 _CHUNK_BREAK = re.compile(r"[,;:()—–\"“”„«»]")
 
-# Speech verbs and their like; the language-specific part of attribution. "According to" and
-# its translations name the speaker after them.
-_SAY = _lexicon(
-    "says? said saying told tells? telling add(?:s|ed|ing) warn(?:s|ed|ing) stress(?:es|ed) "
-    "noted insist(?:s|ed) argu(?:es|ed) claimed caution(?:s|ed) urg(?:es|ed) "
-    "explain(?:s|ed) declared? repli(?:es|ed) respond(?:s|ed) call(?:s|ed) describ(?:es|ed) "
-    "accus(?:es|ed) complain(?:s|ed) announc(?:es|ed) wr(?:ites|ote) asked admitted "
-    "acknowledged conceded suggested predicted promised vowed pledged threatened demanded "
-    "repeat(?:s|ed) reiterated spoke speaking remarked observed recalled emphasi[sz]ed "
-    "tweeted posted joked quipped continued concluded dismissed countered retorted "
-    "säger sade sa sagt varnar varnade menar skriver skrev uppger uppgav betonar tillade "
-    "siger sagde sier advarer sagte sagten erklärte betonte warnte meinte "
-    "dit déclaré affirmé affirme estime souligne ajouté ajoute "
-    "powiedział powiedziała stwierdził stwierdziła dodał dodała "
-    "a\\s(?:déclaré|dit|affirmé|ajouté|estimé|souligné|expliqué|spus|declarat|afirmat) "
-    "spus declarat afirmat dijo afirmó señaló añadió detto dichiarato "
-    "сказал сказала заявил заявила"
-)
-_ACCORDING = ["according to", "selon", "enligt", "ifølge", "laut", "według", "potrivit", "según"]
 _CUE = re.compile(
-    r"\b(?:(?P<according>" + "|".join(_ACCORDING) + r")|" + "|".join(sorted(_SAY)) + r")\b",
+    r"\b(?:(?P<according>" + "|".join(ACCORDING) + r")|" + "|".join(sorted(SAY)) + r")\b",
     re.IGNORECASE,
 )
 # A word after these is a place, whatever else it does in the text ("in Moscow").
 _PLACE_CONTEXT = re.compile(r"\b(?:in|near|across|inside|outside|throughout|around) ([A-Z]\w+)")
 _CUE_BEFORE = re.compile(_CUE.pattern + r"\s+$", re.IGNORECASE)
-_PRONOUNS = _lexicon("he she han hon hun er il elle")
-_POSSESSIVES = _lexicon("his her hans hennes")
-_RELATIVES = _lexicon("who whom whose which where")
-# Words that join a subject to a clause of its own: an attribution after a quote starts
-# straight with its speaker, so "…”, while Lavrov said" is not one.
-_CONJUNCTIONS = _lexicon(
-    "and but or while whereas as when if because although though since after before then so "
-    "that which who where yet"
-)
-# Words a time or place starts with, the only thing that may follow "said X" in its clause.
-_ADVERBIAL = _lexicon(
-    "on in at during late early earlier later yesterday today tonight last",
-    "à au aux lors am im nach bei vor i på efter vid w po în după",
-)
-# Verbs whose object is whom it was said to ("told Lavrov"), never the speaker.
-_ADDRESSING = _lexicon(
-    "told tell tells telling urged urges asked warned warns warning accused accuses called",
-    "calls described describes dismissed",
-)
-# Endings of titles written as one word with what they are of (German "Außenminister").
-_TITLE_ENDINGS = ("minister", "ministerin", "präsident", "präsidentin", "sprecher", "kanzler")
-_DETERMINERS = _lexicon("the a an another one two three several some many")
-# Words that lead into titles ("Secretary of State", "Minister of Defence") or name particles.
-_CONNECTORS = _lexicon("of for de von van der den al bin la le du da di del dos")
-_NAME_PARTICLES = _CONNECTORS - {"of", "for"}
-_TITLES = _lexicon(
-    "mr mrs ms miss dr prof professor sir dame lord lady president vice prime minister "
-    "secretary state foreign defence defense interior finance deputy chancellor premier king "
-    "queen prince princess pope senator sen rep gov governor mayor ambassador envoy general gen "
-    "colonel col lt lieutenant capt captain maj major sgt sergeant admiral adm army navy "
-    "commander chief spokesman spokeswoman judge justice rev father herr frau mme monsieur "
-    "madame chairman chairwoman director commissioner archbishop bishop cardinal sheikh emir "
-    "speaker leader officer pan pani m mm"
-)
-# Last words that make a capitalised run an organisation or a place, not a person.
-_ORG_WORDS = _lexicon(
-    "institute institut centre center forum university université universität college school "
-    "studies council ministry department bank agency organization organisation union states "
-    "republic kingdom nations party news times post daily herald journal gazette tribune "
-    "chronicle courier review press radio television broadcasting service court house office "
-    "committee commission foundation group association company corporation fund programme "
-    "program alliance observatoire stiftung initiative network trust society federation "
-    "authority parliament assembly congress senate government administration embassy forces "
-    "guard police hospital museum palace hall park bridge region province county district "
-    "city town island islands sea ocean river lake street square market airport station war "
-    "treaty agreement agreements accords format summit conference cup league club"
-)
-# First words of places ("New Delhi", "Middle East"), never of a person's name.
-_PLACE_WORDS = _lexicon(
-    "new old north south east west northern southern eastern western central upper lower "
-    "great greater middle far near san santa são los las saint st port fort mount cape"
-)
-_CALENDAR = _lexicon(
-    "monday tuesday wednesday thursday friday saturday sunday january february march april may "
-    "june july august september october november december"
-)
-# Sentence-initial capitalised words that never start a name ("Then Lavrov warned…").
-_FUNCTION_WORDS = (
-    _CONJUNCTIONS
-    | _DETERMINERS
-    | _lexicon(
-        "in on at for from with by to of this these those there here it its his her their our my "
-        "we i he she they you what why how both all most no not now still also even just only "
-        "last next asked speaking meanwhile however instead until during despite once every each "
-        "other such more few like unlike among under over about across against"
-    )
-)
-# Nouns that head a description of a speaker ("a senior US official", "the Kremlin spokesman").
-_ROLE_NOUNS = _lexicon(
-    "official spokesman spokeswoman spokesperson minister secretary diplomat ambassador envoy "
-    "analyst expert adviser advisor aide source president chancellor premier leader commander "
-    "general officer correspondent editor commentator researcher economist professor scientist "
-    "specialist doctor lawyer representative negotiator director chief head chairman chair "
-    "member lawmaker senator mayor governor resident witness owner worker medic soldier "
-    "planner strategist observer insider executive judge prosecutor coach manager founder "
-    "activist campaigner protester victim survivor nurse teacher student farmer neighbour"
-)
 
-_NOT_NAMES = _TITLES | _ORG_WORDS | _CALENDAR | _FUNCTION_WORDS | frozenset(_ACCORDING)
-_TITLE_WORDS = _TITLES | _CONNECTORS  # "Secretary of State"
-_DOTTED = ABBREVIATIONS | _TITLES  # words a full stop can follow inside a name ("Col. Buck")
+_NOT_NAMES = TITLES | ORG_WORDS | CALENDAR | FUNCTION_WORDS | frozenset(ACCORDING)
+_TITLE_WORDS = TITLES | CONNECTORS  # "Secretary of State"
+_DOTTED = ABBREVIATIONS | TITLES  # words a full stop can follow inside a name ("Col. Buck")
 _APPOSITION = re.compile(r",([^,.;]*)")
 
 
@@ -374,10 +294,10 @@ def _mentions(masked: str, a: int, b: int) -> list[_Mention]:
                 named.update(run)
     for index, token in enumerate(tokens):
         word = token.group().lower()
-        if word in _PRONOUNS or word in _POSSESSIVES:
-            kind = "pronoun" if word in _PRONOUNS else "possessive"
+        if word in PRONOUNS or word in POSSESSIVES:
+            kind = "pronoun" if word in PRONOUNS else "possessive"
             found.append(_Mention(token.start(), token.end(), kind, word))
-        elif index not in named and _singular(word) in _ROLE_NOUNS:
+        elif index not in named and _singular(word) in ROLE_NOUNS:
             description = _description(masked, tokens, index)
             found += [description] if description else []
     return sorted(found, key=lambda m: (m.start, m.end))
@@ -394,7 +314,7 @@ def _runs(masked: str, tokens: Sequence[re.Match[str]]) -> list[list[int]]:
                 runs[-1].append(index)
             else:
                 runs.append([index])
-        elif joined and word in _CONNECTORS and _leads_to_name(masked, tokens, index):
+        elif joined and word in CONNECTORS and _leads_to_name(masked, tokens, index):
             runs[-1].append(index)
     return runs
 
@@ -416,7 +336,7 @@ def _leads_to_name(masked: str, tokens: Sequence[re.Match[str]], index: int) -> 
             return False
         if tokens[later].group()[0].isupper():
             return True
-        if tokens[later].group() not in _CONNECTORS:
+        if tokens[later].group() not in CONNECTORS:
             return False
     return False
 
@@ -429,7 +349,7 @@ def _is_name_word(word: str) -> bool:
         and not (word.isupper() and len(word) > 1)
         and "." not in word
         and lower not in _NOT_NAMES
-        and not lower.endswith(_TITLE_ENDINGS)
+        and not lower.endswith(TITLE_ENDINGS)
     )
 
 
@@ -444,20 +364,20 @@ def _name(masked: str, tokens: Sequence[re.Match[str]], run: list[int]) -> _Ment
     first = len(words)  # the name is words[first:]
     while first > 0 and _may_end_name(words, first - 1):
         first -= 1
-    while first < len(words) and words[first] in _NAME_PARTICLES:
+    while first < len(words) and words[first] in NAME_PARTICLES:
         first += 1  # "von der Leyen" keeps particles inside a name, not in front of it
     name = words[first:]
-    if name and len(name) <= 4 and name[0].lower() not in _PLACE_WORDS:
+    if name and len(name) <= 4 and name[0].lower() not in PLACE_WORDS:
         start, end = tokens[run[first]].start(), tokens[run[-1]].end()
         label = _bare(" ".join(masked[start:end].split()))
-        titled = first > 0 and words[first - 1].lower() in _TITLES
+        titled = first > 0 and words[first - 1].lower() in TITLES
         if len(name) > 1 or titled:
             return _Mention(start, end, "person", label, _role_words(masked, tokens, run, first))
         return _Mention(start, end, "proper", label)
     head = words[-1].lower()
-    if head in _TITLES or _singular(head) in _ROLE_NOUNS:
+    if head in TITLES or _singular(head) in ROLE_NOUNS:
         return None  # "Russia's Foreign Minister": a description, found as one
-    kept = [_bare(w) for w in words if w.lower() not in _FUNCTION_WORDS]
+    kept = [_bare(w) for w in words if w.lower() not in FUNCTION_WORDS]
     start = tokens[run[0]].start()
     return _Mention(start, tokens[run[-1]].end(), "proper", " ".join(kept)) if kept else None
 
@@ -468,7 +388,7 @@ def _may_end_name(words: list[str], index: int) -> bool:
     word, last = words[index], index == len(words) - 1
     if not last and _bare(word) != word:
         return False
-    return _is_name_word(_bare(word)) or (word in _NAME_PARTICLES and not last)
+    return _is_name_word(_bare(word)) or (word in NAME_PARTICLES and not last)
 
 
 def _bare(word: str) -> str:
@@ -501,20 +421,20 @@ def _description(masked: str, tokens: Sequence[re.Match[str]], index: int) -> _M
     first = index
     while first > 0 and index - first < 5 and _adjacent(masked, tokens, first):
         word = tokens[first - 1].group().lower()
-        if word in _DETERMINERS:
+        if word in DETERMINERS:
             first -= 1
             break
-        if word in _FUNCTION_WORDS or _CUE.fullmatch(word):
+        if word in FUNCTION_WORDS or _CUE.fullmatch(word):
             break
         first -= 1
     last = index
     of = index + 2 < len(tokens) and tokens[index + 1].group() == "of"
-    if of and tokens[index + 2].group().lower() not in _DETERMINERS:
+    if of and tokens[index + 2].group().lower() not in DETERMINERS:
         last = index + 2  # "the secretary of state", not "the head of the"
     starts_clause = (
         first == 0 or not masked[tokens[first - 1].end() : tokens[first].start()].isspace()
     )
-    if tokens[first].group().lower() not in _DETERMINERS and not starts_clause:
+    if tokens[first].group().lower() not in DETERMINERS and not starts_clause:
         return None
     start, end = tokens[first].start(), tokens[last].end()
     return _Mention(start, end, "description", masked[start:end])
@@ -597,7 +517,7 @@ class _Names:
         words = [_bare(w).lower() for w in description.split()]
         if not words or words[0] != "the":
             return None  # "a senior US official" introduces someone new
-        content = [w for w in words if w not in _DETERMINERS and w != "of"]
+        content = [w for w in words if w not in DETERMINERS and w != "of"]
         matches = [
             p for p in self.people if all(any(_same_word(w, r) for r in p.role) for w in content)
         ]
@@ -680,7 +600,7 @@ class _Attributor:
                 return None  # "…”, adding that": the subject is the sentence's, before the quote
             return self._named_after(sentence, cue.end(), hi)
         words = between.lower().split()
-        if len(words) > 12 or any(w.strip(",;:") in _CONJUNCTIONS for w in words):
+        if len(words) > 12 or any(w.strip(",;:") in CONJUNCTIONS for w in words):
             return None  # "…”, while Lavrov said": a clause of its own, not an attribution
         return self._subject(sentence, lo, cue.start())
 
@@ -702,7 +622,7 @@ class _Attributor:
         """Whether a verb before a quote has its speaker after it, as German, Swedish and
         French put it ("sagte Lawrow: „…“"), and English now and then ("said Lavrov: “…”");
         not a verb whose object is whom it was said to ("told Lavrov: “…”")."""
-        if cue.group().lower() in _ADDRESSING:
+        if cue.group().lower() in ADDRESSING:
             return False
         phrase = self.masked[cue.end() : quote_start].rstrip()
         if not phrase.endswith((":", "—", "–")):
@@ -743,7 +663,7 @@ class _Attributor:
             return None
         before = self.masked[lo : chosen.start].lower().split()
         after = re.sub(r"[^\w\s]", " ", self.masked[chosen.end : end]).lower().split()
-        if any(w in _FUNCTION_WORDS for w in before) or (after and after[0] not in _ADVERBIAL):
+        if any(w in FUNCTION_WORDS for w in before) or (after and after[0] not in ADVERBIAL):
             return None
         if chosen.kind == "description" and cut:
             named = self._named_after(sentence, cut.end(), hi)  # "said the minister, Ann Linde"
@@ -760,7 +680,7 @@ class _Attributor:
         for k in range(len(bounds) - 2, -1, -1):
             a, b = bounds[k], bounds[k + 1]
             words = self.masked[a:b].strip(" ,;:()—–").split()
-            if not words or words[0].lower() in _RELATIVES:
+            if not words or words[0].lower() in RELATIVES:
                 continue
             inside = sentence.within(a, b)
             people = [m for m in inside if self._is_person(m) or m.kind == "pronoun"]
@@ -801,7 +721,7 @@ class _Attributor:
             if person is not None:
                 return _Speaker(person, True)
             label = mention.label
-            if label.split()[0].lower() in _DETERMINERS:
+            if label.split()[0].lower() in DETERMINERS:
                 label = label[0].lower() + label[1:]
             return _Speaker(label, False)
         return self._resolve(mention, index)
