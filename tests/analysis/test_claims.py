@@ -212,3 +212,29 @@ def test_a_story_is_aligned_only_in_a_language_the_model_reads() -> None:
     assert not reads(english, "sv") and not reads(english, "fr-CA")
     assert reads(english, None) and reads(english, "")  # undeclared: aligned
     assert reads(frozenset(), "sv")  # a model that reads any language
+
+
+def test_an_outlet_saying_one_exclusive_fact_twice_lists_it_once() -> None:
+    stories = [
+        item(
+            "n1",
+            "North",
+            1,
+            [("A new German government led by Olaf Scholz takes office.", unit(0, 0, 1))],
+        ),
+        item(
+            "n2",
+            "North",
+            2,
+            [
+                ("The government under Olaf Scholz is due to take office.", unit(0, 0, 1, 0.2)),
+                ("Gas prices in Europe rose sharply in the autumn.", unit(0, 0, 0, 0, 1)),
+            ],
+        ),
+        item("s1", "South", 3, [("They met in Stockholm on Thursday afternoon.", unit(1))]),
+    ]
+    found = exclusive_sentences(stories, CLAIM_VECTORS, ClaimParams(exclusive_min_words=6))
+    assert [e.sentence for e in found["North"]] == [
+        "A new German government led by Olaf Scholz takes office.",
+        "Gas prices in Europe rose sharply in the autumn.",
+    ]
