@@ -66,6 +66,35 @@ _BOUNDARY = re.compile(r"([.!?…][\"'”’»)\]]*)\s+(?=[\"'“‘«(\[]?[A-Z�
 _LAST_WORD = re.compile(r"([\w.]+)[.!?…][\"'”’»)\]]*$")
 
 
+# Opening double quotation marks and the marks that close them (English, German, French,
+# Swedish); a straight " closes itself.
+_QUOTE_CLOSERS = {"“": "”", "„": "“”", "«": "»", '"': '"', "”": "”", "»": "«"}
+# These also close quotations, so they open one only where a word starts right after them.
+_BOTH_WAYS = frozenset('"”»')
+
+
+def _quoted_spans(paragraph: str) -> list[tuple[int, int]]:
+    """(start, end) of each closed quotation in a paragraph, outermost only.
+
+    A mark with no closing mark later in the paragraph opens nothing, so a stray or missing
+    quotation mark never joins the rest of a paragraph into one sentence."""
+    spans = []
+    i = 0
+    while i < len(paragraph):
+        closers = _QUOTE_CLOSERS.get(paragraph[i])
+        opens_here = paragraph[i] not in _BOTH_WAYS or paragraph[i + 1 : i + 2].isalnum()
+        if closers is None or not opens_here:
+            i += 1
+            continue
+        end = min((k for k in (paragraph.find(c, i + 1) for c in closers) if k >= 0), default=-1)
+        if end < 0:
+            i += 1
+            continue
+        spans.append((i, end + 1))
+        i = end + 1
+    return spans
+
+
 def sentences(text: str) -> list[str]:
     """Split text into sentences (paragraphs first, then sentence ends), dropping fragments."""
     found: list[str] = []
@@ -74,11 +103,14 @@ def sentences(text: str) -> list[str]:
         if not paragraph:
             continue
         start = 0
+        quoted = _quoted_spans(paragraph)
         for match in _BOUNDARY.finditer(paragraph):
             candidate = paragraph[start : match.end(1)].strip()
             last = _LAST_WORD.search(candidate)
             if last and (last.group(1).lower() in ABBREVIATIONS or len(last.group(1)) == 1):
                 continue  # "Mr. Lavrov", "U.S. officials", "J. Smith"
+            if any(a < match.end(1) < b for a, b in quoted):
+                continue  # a quotation of several sentences is one sentence of the story
             found.append(candidate)
             start = match.end()
         found.append(paragraph[start:].strip())

@@ -27,6 +27,29 @@ from analysis.text import DOC_WORDS, doc_text, lead_text, names, sentences, text
             "„Wir bleiben im Gespräch“, sagte Lawrow. Das Treffen dauerte vierzig Minuten.",
             ["„Wir bleiben im Gespräch“, sagte Lawrow.", "Das Treffen dauerte vierzig Minuten."],
         ),
+        (  # a quotation of two sentences stays whole, with its attribution
+            "“Moscow wants a veto over NATO. No Western government can sign up to that”, she "
+            "said. The talks lasted forty minutes.",
+            [
+                "“Moscow wants a veto over NATO. No Western government can sign up to that”, "
+                "she said.",
+                "The talks lasted forty minutes.",
+            ],
+        ),
+        (  # a mark that nothing closes, or a closing mark alone, joins nothing
+            "A stray “ mark sits here. Then he left the room.\nPeace is possible now.” Then he "
+            "left the room.",
+            [
+                "A stray “ mark sits here.",
+                "Then he left the room.",
+                "Peace is possible now.”",
+                "Then he left the room.",
+            ],
+        ),
+        (
+            "”Att de alls sätter sig ner. Det är viktigt”, säger Karin Ekholm. Mötet varade länge.",
+            ["”Att de alls sätter sig ner. Det är viktigt”, säger Karin Ekholm."],
+        ),
     ],
 )
 def test_sentences(text: str, expected: list[str]) -> None:
