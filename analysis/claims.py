@@ -200,16 +200,15 @@ class WordWeights:
 
 
 def overlap_scores(
-    claim: str, units: Sequence[str], weights: WordWeights
+    claim: str, unit_words: Sequence[frozenset[str]], weights: WordWeights
 ) -> npt.NDArray[np.float64]:
-    """Per unit, the weighted share of the claim's content words it contains (0..1)."""
+    """Per unit (by its content_words), the weighted share of the claim's content words it
+    holds (0..1)."""
     wanted = {w: weights.weight(w) for w in content_words(claim)}
     total = sum(wanted.values())
     if not total:
-        return np.zeros(len(units))
-    return np.array(
-        [sum(wanted[w] for w in content_words(u) if w in wanted) / total for u in units]
-    )
+        return np.zeros(len(unit_words))
+    return np.array([sum(wanted[w] for w in words if w in wanted) / total for words in unit_words])
 
 
 def match_claims(
@@ -229,10 +228,11 @@ def match_claims(
         if not units:
             continue
         scores = params.cosine_weight * (claim_vectors @ item.unit_vectors().T)  # claims x units
+        unit_words = [content_words(u) for u in units] if weights is not None else []
         for row, claim in enumerate(claims):
             row_scores = scores[row]
             if weights is not None:
-                row_scores = row_scores + overlap_scores(claim.text, units, weights)
+                row_scores = row_scores + overlap_scores(claim.text, unit_words, weights)
             best = int(np.argmax(row_scores))
             score = float(row_scores[best])
             matches.append(
@@ -356,13 +356,3 @@ def _distinct(
         if len(kept) == limit:
             break
     return [item for item, _ in kept]
-
-
-def outlet_claims(matches: Sequence[ClaimMatch]) -> Mapping[str, set[str]]:
-    """Per outlet, the ids of the claims it carried."""
-    carried: dict[str, set[str]] = {}
-    for m in matches:
-        carried.setdefault(m.outlet, set())
-        if m.carried:
-            carried[m.outlet].add(m.claim_id)
-    return carried

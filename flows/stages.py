@@ -41,7 +41,6 @@ from reports.render import ReportFiles, render_markdown, write_report
 from storage import Store
 
 Vectors = npt.NDArray[np.float32]
-Vector = npt.NDArray[np.float32]
 Encoder = Callable[[list[str]], Vectors]
 
 
@@ -297,7 +296,7 @@ def claim_stage(
 
 def cached_vectors(
     store: Store, model: str, texts: Sequence[str], encode: Encoder
-) -> tuple[dict[str, Vector], int]:
+) -> tuple[dict[str, Vectors], int]:
     """hash -> vector for the texts, encoding (and storing) only those without one; and how
     many were encoded."""
     wanted = {text_hash(t): t for t in texts}
