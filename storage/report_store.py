@@ -163,10 +163,8 @@ class ReportStore(Database):
         cells = [
             ClaimCell(*row)
             for row in self._con.execute(
-                """SELECT outlet, claim_id, bool_or(carried), max(score),
-                          arg_max(sentence, score), arg_max(url, score)
-                   FROM claim_matches WHERE clustering_id = ?
-                   GROUP BY outlet, claim_id ORDER BY outlet, claim_id""",
+                """SELECT outlet, claim_id, carried, score, sentence, url FROM claim_grid
+                   WHERE clustering_id = ? ORDER BY outlet, position""",
                 [cid],
             ).fetchall()
         ]

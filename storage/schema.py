@@ -332,18 +332,20 @@ def _v4_claims(con: duckdb.DuckDBPyConnection) -> None:
             best_other    DOUBLE NOT NULL,
             PRIMARY KEY (clustering_id, outlet, rank)
         );
-        CREATE VIEW outlet_claims AS
-            SELECT m.outlet, c.position, m.claim_id, c.text AS claim,
+        CREATE VIEW claim_grid AS
+            SELECT m.clustering_id, m.outlet, c.position, m.claim_id, c.text AS claim,
                    bool_or(m.carried) AS carried,
                    max(m.score) AS score,
                    arg_max(m.sentence, m.score) AS sentence,
                    arg_max(m.url, m.score) AS url,
                    coalesce(c.first_outlet = m.outlet, false) AS first
             FROM claim_matches m
-            JOIN latest_clustering l USING (clustering_id)
             JOIN claims c ON c.clustering_id = m.clustering_id AND c.claim_id = m.claim_id
-            GROUP BY ALL
-            ORDER BY m.outlet, c.position;
+            GROUP BY ALL;
+        CREATE VIEW outlet_claims AS
+            SELECT g.* EXCLUDE (clustering_id)
+            FROM claim_grid g JOIN latest_clustering l USING (clustering_id)
+            ORDER BY g.outlet, g.position;
         """
     )
 
