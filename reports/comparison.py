@@ -211,11 +211,10 @@ class ClaimGridRow:
 
 @dataclass(frozen=True)
 class OutletClaims:
-    """One outlet's column total and the claims it left out."""
+    """One outlet's column total in the claims grid."""
 
     outlet: str
     carried: int
-    left_out: list[str]  # claim ids
     judged: bool  # False: none of its stories is in a language the model reads
 
 
@@ -263,7 +262,6 @@ def claim_section(data: ReportData) -> ClaimSection | None:
         OutletClaims(
             outlet,
             sum(row.cells[i].carried for row in rows),
-            [row.claim.claim_id for row in rows if not row.cells[i].carried],
             judged=any(row.cells[i].cell is not None for row in rows),
         )
         for i, outlet in enumerate(columns)

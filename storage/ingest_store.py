@@ -147,7 +147,7 @@ class IngestStore(Database):
 
     def start_run(self, run_id: str, flow: str, params: dict[str, Any]) -> None:
         """Record that a run began, and which process runs it; close out dead runs first."""
-        self.abandon_dead_runs()
+        self._abandon_dead_runs()
         self._con.execute(
             """INSERT INTO runs (run_id, flow, started_at, status, params, host, pid)
                VALUES (?, ?, ?, 'running', ?, ?, ?)""",
@@ -161,7 +161,7 @@ class IngestStore(Database):
             ],
         )
 
-    def abandon_dead_runs(self) -> list[str]:
+    def _abandon_dead_runs(self) -> None:
         """Mark `abandoned` the runs still `running` whose process on this host is gone.
 
         A process killed with SIGKILL, or by the machine going down, never records how its run
@@ -183,7 +183,6 @@ class IngestStore(Database):
                     run_id,
                 ],
             )
-        return [run_id for run_id, _ in dead]
 
     def finish_run(
         self, run_id: str, status: str, summary: dict[str, Any], message: str = ""
