@@ -114,7 +114,10 @@ class ClaimParams:
 
     def __post_init__(self) -> None:
         if not 0.0 < self.carried_threshold <= 1.0 + self.cosine_weight:
-            raise ValueError("compare.carried_threshold must be above 0 and reachable")
+            raise ValueError(
+                "compare.carried_threshold must be above 0 and at most 1 + compare.cosine_weight"
+                " (the highest score a sentence can reach)"
+            )
         if not 0.0 <= self.cosine_weight <= 2.0:
             raise ValueError("compare.cosine_weight must be between 0 and 2")
         if not 0.0 < self.exclusive_threshold <= 1.0:
