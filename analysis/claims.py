@@ -143,16 +143,6 @@ STEM = 5  # words compared by their first letters: "guarantee"/"guarantees", "Ru
 _STOP = STOP_WORDS | {"said", "says", "say", "told", "also"}
 
 
-def reads(languages: frozenset[str], language: str | None) -> bool:
-    """Whether a model reading `languages` (empty: any) can align a story in `language`.
-
-    A story of unknown language is aligned: most pages declare theirs, and one that does not
-    is more often in the main language of its outlet than not."""
-    if not languages or not language:
-        return True
-    return language.split("-")[0].strip().lower() in languages
-
-
 def story_units(story: Story) -> tuple[list[str], list[str]]:
     """The sentences (headline first) and the further clauses a story's claims are matched in."""
     body = [s for s in sentences(story.text) if s != story.title][:MAX_SENTENCES]

@@ -28,8 +28,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analysis.claims import ClaimParams, exclusive_sentences, match_claims, reads
+from analysis.claims import ClaimParams, exclusive_sentences, match_claims
 from analysis.embed import DEFAULT_MODEL, Embedder
+from analysis.languages import reads
 from tests.analysis.test_claims_quality import (
     FLOOR_PRECISION,
     FLOOR_RECALL,

@@ -122,12 +122,19 @@ def print_pipeline_summary(summary: Any, db: str, elapsed: float) -> None:
                 f"; {compare['claims_carried']} of {compare['claims']} claims carried,"
                 f" {compare['exclusive_sentences']} sentences one outlet alone reported"
             )
+        # Stories in a language the model (claims) or the event's main language (framing)
+        # does not cover sit out those comparisons.
+        parts = []
         skipped = compare.get("stories_not_aligned", 0)
         if skipped:
-            line += (
-                f"; {skipped} {'story' if skipped == 1 else 'stories'} in a language the model"
-                " does not read left out of both"
+            parts.append(
+                f"{skipped} {'story' if skipped == 1 else 'stories'} from claims and exclusives"
             )
+        unframed = compare.get("stories_not_framed", 0)
+        if unframed:
+            parts.append(f"{unframed} from framing (it compares {compare['framing_language']})")
+        if parts:
+            line += "; left out for their language: " + ", ".join(parts)
         lines.append(line)
     if report:
         lines.append(f"report     {report['html']}, {report['markdown']}")

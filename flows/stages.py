@@ -25,13 +25,13 @@ from analysis.claims import (
     WordWeights,
     exclusive_sentences,
     match_claims,
-    reads,
     story_units,
     summarise_claims,
 )
 from analysis.cluster import Embedded, cluster_around_seed, window_for
 from analysis.compare import compare_outlets, find_copies
 from analysis.framing import SplitTerm, Term, framing
+from analysis.languages import reads, split_by_main_language
 from analysis.quotes import find_quotes, normalise_speakers
 from analysis.records import Membership, Seed, Story
 from analysis.text import doc_text, lead_text, text_hash
@@ -194,6 +194,8 @@ class CompareSummary:
     claims_carried: int = 0  # claims at least one outlet carried
     exclusive_sentences: int = 0
     stories_not_aligned: int = 0  # in a language the model does not read
+    framing_language: str | None = None  # the event's main language, which framing compares
+    stories_not_framed: int = 0  # originals in other languages
     sentences_embedded: int = 0
     sentences_reused: int = 0
 
@@ -217,11 +219,20 @@ def compare_stage(
     copied = {c.url for c in copies}
     originals = [s for s in stories if s.url not in copied]
     quotes = quote_rows(stories, sides or {})
-    fitted = framing(originals)
+    # Word counts compare only within one language: the event's main one. Every Swedish word
+    # would otherwise be "distinctive" of an outlet that ran its story in Swedish.
+    language, framed, _ = split_by_main_language(originals)
+    fitted = framing(framed)
     store.record_quotes_and_terms(
         clustering_id, quotes, term_rows(fitted.distinctive), splitting_rows(fitted.splitting)
     )
-    summary = CompareSummary(len(comparison.outlets), len(comparison.copies), len(quotes))
+    summary = CompareSummary(
+        len(comparison.outlets),
+        len(comparison.copies),
+        len(quotes),
+        framing_language=language,
+        stories_not_framed=len(originals) - len(framed),
+    )
     if claim_setup is not None:
         claim_stage(store, clustering_id, stories, claim_setup, summary)
     return summary

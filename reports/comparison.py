@@ -11,11 +11,12 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
 from analysis.framing import MIN_Z
+from analysis.languages import primary, split_by_main_language
 from analysis.quotes import OTHER, UNATTRIBUTED
 from reports.charts import (
     BarSegment,
@@ -163,6 +164,15 @@ class SplitRow:
 
 
 @dataclass(frozen=True)
+class LeftOut:
+    """An outlet's original stories in languages other than the one framing compares."""
+
+    outlet: str
+    stories: int
+    languages: str  # their declared languages, comma-separated
+
+
+@dataclass(frozen=True)
 class FramingSection:
     """The framing section."""
 
@@ -170,6 +180,8 @@ class FramingSection:
     columns: list[str]  # the outlets of the splitting-terms table
     rows: list[SplitRow]
     threshold: float
+    language: str | None = None  # the event's main language, the one compared
+    left_out: list[LeftOut] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -348,7 +360,16 @@ def framing_section(data: ReportData) -> FramingSection | None:
         SplitRow(term, [_z_cell(term.z_by_outlet.get(outlet)) for outlet in columns])
         for term in data.splitting_terms
     ]
-    return FramingSection(outlets=outlets, columns=columns, rows=rows, threshold=MIN_Z)
+    # As the compare stage chose them: the originals in the event's main language.
+    language, _, other = split_by_main_language([s for s in data.stories if not s.copy_of])
+    others: dict[str, list[str]] = {}
+    for story in other:
+        others.setdefault(story.outlet, []).append(str(primary(story.language)))
+    left_out = [
+        LeftOut(outlet, len(codes), ", ".join(sorted(set(codes))))
+        for outlet, codes in sorted(others.items())
+    ]
+    return FramingSection(outlets, columns, rows, MIN_Z, language, left_out)
 
 
 def coverage_section(data: ReportData) -> CoverageSection | None:

@@ -21,6 +21,7 @@ class ReportStory:
     word_count: int
     reason: str
     copy_of: str | None = None  # the original's URL when this story is a copy
+    language: str | None = None  # as the page declares it
 
 
 @dataclass(frozen=True)

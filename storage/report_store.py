@@ -188,7 +188,8 @@ class ReportStore(Database):
     def _report_stories(self, cid: str) -> list[ReportStory]:
         rows = self._con.execute(
             """SELECT a.url, a.outlet, coalesce(a.title, ''), a.published_at, a.date_source,
-                      m.similarity_to_seed, coalesce(a.word_count, 0), m.reason, k.original_url
+                      m.similarity_to_seed, coalesce(a.word_count, 0), m.reason, k.original_url,
+                      a.language
                FROM cluster_members m JOIN articles a USING (url)
                LEFT JOIN copies k ON k.clustering_id = m.clustering_id AND k.url = m.url
                WHERE m.clustering_id = ? AND m.in_event

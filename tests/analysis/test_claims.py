@@ -16,7 +16,6 @@ from analysis.claims import (
     content_words,
     exclusive_sentences,
     match_claims,
-    reads,
     story_units,
     summarise_claims,
 )
@@ -203,14 +202,6 @@ def test_an_exclusive_sentence_must_name_someone_somewhere_or_a_number() -> None
         "The hall in the Swedish capital was booked for weeks.",
         "The talks ran for about 40 minutes in a side room.",
     ]
-
-
-def test_a_story_is_aligned_only_in_a_language_the_model_reads() -> None:
-    english = frozenset({"en"})
-    assert reads(english, "en") and reads(english, "en-GB") and reads(english, "EN-us")
-    assert not reads(english, "sv") and not reads(english, "fr-CA")
-    assert reads(english, None) and reads(english, "")  # undeclared: aligned
-    assert reads(frozenset(), "sv")  # a model that reads any language
 
 
 def test_an_outlet_saying_one_exclusive_fact_twice_lists_it_once() -> None:

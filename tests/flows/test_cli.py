@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from flows.cli import main
+from flows.cli_output import print_pipeline_summary
 from flows.demo_site import DemoSite
+from flows.pipeline import PipelineSummary
 
 ARTICLE = """<!DOCTYPE html><html lang="en"><head><title>{title} | Harbour Gazette</title>
 <meta property="article:published_time" content="2021-12-02T15:30:00+01:00">
@@ -262,3 +264,22 @@ def test_report_on_a_database_without_a_clustering(
         f"parallax: error: {db} holds no clustering yet: run `parallax run` first",
     )
     assert not (tmp_path / "r").exists()
+
+
+def test_the_compare_line_says_what_sat_out_for_its_language(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    compare = {"outlets": 3, "copies": 0, "claims": 20, "claims_carried": 9}
+    compare |= {"exclusive_sentences": 4, "stories_not_aligned": 2}
+    compare |= {"stories_not_framed": 1, "framing_language": "de"}
+    print_pipeline_summary(PipelineSummary("r1", compare=compare), "x.duckdb", 1.0)
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("compare"))
+    assert line == (
+        "compare    3 outlets, 0 copies; 9 of 20 claims carried, 4 sentences one outlet alone "
+        "reported; left out for their language: 2 stories from claims and exclusives, "
+        "1 from framing (it compares de)"
+    )
+    compare |= {"stories_not_aligned": 0, "stories_not_framed": 0}
+    print_pipeline_summary(PipelineSummary("r2", compare=compare), "x.duckdb", 1.0)
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("compare"))
+    assert line.endswith("4 sentences one outlet alone reported")

@@ -159,6 +159,11 @@ def test_framing_terms_and_the_timeline(runs: Runs) -> None:
     terms = run_query(runs.db, "SELECT outlet, term, z FROM framing_terms").rows
     assert terms and all(z > 1.96 for _, _, z in terms)
     assert ("Dnipro Daily", "aggression") in {(o, t) for o, t, _ in terms}
+    # Word use is compared in English, the event's main language; the Swedish story sits out.
+    assert runs.first.compare["framing_language"] == "en"
+    assert runs.first.compare["stories_not_framed"] == 1
+    framing = lxml.html.parse(runs.report_dir / "report.html").xpath("//section[@id='framing']")
+    assert "Left out: Stockholm Signal (1 story in sv)." in framing[0].text_content()
     phases = dict(
         run_query(runs.db, "SELECT phase, count(*) FROM coverage_timeline GROUP BY ALL").rows
     )

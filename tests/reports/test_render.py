@@ -848,3 +848,20 @@ def test_an_outlet_with_no_story_the_model_reads_is_not_judged(full: ReportData)
     markdown = render_markdown(data)
     assert "| c01 Blinken and Lavrov met in Stockholm. | ★ | ✓ | – |" in markdown
     assert "– not judged (no story in a language the model reads: Capital Ledger)" in markdown
+
+
+def test_framing_names_the_stories_it_left_out_for_their_language(full: ReportData) -> None:
+    """Word use is compared within the event's main language; the rest are named, escaped."""
+    assert "Word use is compared" not in render_html(full)  # every sample story undeclared
+    stories = [
+        replace(full.stories[0], language="en-GB"),
+        *(replace(s, language="en") for s in full.stories[1:-1]),
+        replace(full.stories[-1], outlet="<b>Svensk</b>", language="sv<i>"),
+    ]
+    data = replace(full, stories=stories)
+    note = section(render_html(data), "framing").xpath(".//p[@class='note']")[0]
+    assert text(note) == (
+        "Word use is compared within one language, the event's main one (en). "
+        "Left out: <b>Svensk</b> (1 story in sv<i>)."
+    )
+    assert "Left out: \\<b\\>Svensk\\</b\\> (1 story in sv\\<i\\>)." in render_markdown(data)
