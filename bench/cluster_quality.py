@@ -153,10 +153,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    status = main()
-    import atexit
-    import os
-
-    atexit._run_exitfuncs()
-    sys.stdout.flush()
-    os._exit(status)
+    sys.exit(main())

@@ -7,6 +7,9 @@ imports flows afterwards. Values the user already set are kept.
 from __future__ import annotations
 
 import os
+import sys
+
+LOOP_STOP_TIMEOUT_S = 5.0  # a loop still busy then is left to die with the process
 
 QUIET_DEFAULTS = {
     # No telemetry: nothing in a plain run reaches beyond this machine.
@@ -30,3 +33,21 @@ def prepare(*, verbose: bool = False) -> None:
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else "CRITICAL")
     if verbose:
         os.environ["PREFECT_LOGGING_LEVEL"] = "INFO"
+
+
+def stop_prefect_loops() -> None:
+    """Stop the event-loop threads Prefect leaves running, so a process ends cleanly.
+
+    Prefect runs its global and run_sync event loops on daemon threads that are still alive at
+    interpreter teardown, and what they reference then outlives DuckDB's bindings: every
+    process that had run a flow ended by printing dozens of "nanobind: leaked instance" lines
+    (a served run's, under `parallax serve`, included). Registered when `flows` is imported, so
+    it runs after Prefect's own exit handlers, which may still use the loops. Nothing to do in
+    a process that never imported Prefect.
+    """
+    threads = sys.modules.get("prefect._internal.concurrency.threads")
+    for name in ("_run_sync_loop", "_global_loop"):
+        loop = getattr(threads, name, None)
+        if loop is not None and loop.thread.is_alive():
+            loop.shutdown()
+            loop.thread.join(timeout=LOOP_STOP_TIMEOUT_S)
