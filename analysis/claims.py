@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -36,6 +36,8 @@ from analysis.records import Story
 from analysis.text import MAX_SENTENCES, names, sentences
 
 Matrix = npt.NDArray[np.float32]
+# Rates (sentence, claim) pairs from 0 to 1: whether the sentence states the claim.
+PairJudge = Callable[[Sequence[tuple[str, str]]], npt.NDArray[np.float64]]
 FIRST_SEEN = "first_seen"
 
 
@@ -111,6 +113,9 @@ class ClaimParams:
     exclusive_threshold: float = 0.5
     exclusive_min_words: int = 8
     exclusive_per_outlet: int = 10
+    judge_model: str = ""  # a cross-encoder on disk that decides instead (analysis/judge.py)
+    judge_threshold: float = 0.5
+    judge_candidates: int = 8
 
     def __post_init__(self) -> None:
         if not 0.0 < self.carried_threshold <= 1.0 + self.cosine_weight:
@@ -124,6 +129,10 @@ class ClaimParams:
             raise ValueError("compare.exclusive_threshold must be in (0, 1]")
         if self.exclusive_min_words < 1 or self.exclusive_per_outlet < 1:
             raise ValueError("compare.exclusive_min_words and exclusive_per_outlet must be >= 1")
+        if not 0.0 < self.judge_threshold < 1.0:
+            raise ValueError("compare.judge_threshold must be between 0 and 1")
+        if self.judge_candidates < 1:
+            raise ValueError("compare.judge_candidates must be at least 1")
 
 
 # Clause boundaries inside a sentence: a comma, semicolon, colon or dash, with the conjunction
@@ -210,35 +219,77 @@ def match_claims(
     stories: Sequence[StorySentences],
     weights: WordWeights | None = None,
     params: ClaimParams | None = None,
+    judge: PairJudge | None = None,
 ) -> list[ClaimMatch]:
     """For every story and claim, the best unit and whether it carries the claim.
 
-    Without weights the score is the cosine alone (weighted by cosine_weight)."""
+    Without weights the score is the cosine alone (weighted by cosine_weight). With a judge,
+    the `judge_candidates` best-scoring units of each story go to the judge, and its verdict
+    decides: the match is the unit it rates highest, carried at `judge_threshold`."""
     params = params or ClaimParams()
-    matches = []
+    scored: list[tuple[StorySentences, int, npt.NDArray[np.float64]]] = []
     for item in stories:
-        units = item.units
-        if not units:
+        if not item.units:
             continue
         scores = params.cosine_weight * (claim_vectors @ item.unit_vectors().T)  # claims x units
-        unit_words = [content_words(u) for u in units] if weights is not None else []
+        unit_words = [content_words(u) for u in item.units] if weights is not None else []
         for row, claim in enumerate(claims):
-            row_scores = scores[row]
+            row_scores = scores[row].astype(np.float64)
             if weights is not None:
                 row_scores = row_scores + overlap_scores(claim.text, unit_words, weights)
-            best = int(np.argmax(row_scores))
-            score = float(row_scores[best])
-            matches.append(
-                ClaimMatch(
-                    url=item.story.url,
-                    outlet=item.story.outlet,
-                    claim_id=claim.claim_id,
-                    sentence=units[best],
-                    score=round(score, 4),
-                    carried=score >= params.carried_threshold,
-                )
-            )
+            scored.append((item, row, row_scores))
+    if judge is not None:
+        return _judged(claims, scored, judge, params)
+    matches = []
+    for item, row, row_scores in scored:
+        best = int(np.argmax(row_scores))
+        score = float(row_scores[best])
+        matches.append(_match(item, claims[row], best, score, score >= params.carried_threshold))
     return matches
+
+
+def _judged(
+    claims: Sequence[Claim],
+    scored: Sequence[tuple[StorySentences, int, npt.NDArray[np.float64]]],
+    judge: PairJudge,
+    params: ClaimParams,
+) -> list[ClaimMatch]:
+    """The judge's verdicts on each story's best candidates, one call for all of them."""
+    shortlists = [
+        np.argsort(-row_scores, kind="stable")[: params.judge_candidates]
+        for _, _, row_scores in scored
+    ]
+    pairs = [
+        (item.units[int(k)], claims[row].text)
+        for (item, row, _), shortlist in zip(scored, shortlists, strict=True)
+        for k in shortlist
+    ]
+    verdicts = judge(pairs)
+    if len(verdicts) != len(pairs):
+        raise ValueError(f"the claim judge gave {len(verdicts)} verdicts for {len(pairs)} pairs")
+    matches, at = [], 0
+    for (item, row, _), shortlist in zip(scored, shortlists, strict=True):
+        mine = verdicts[at : at + len(shortlist)]
+        at += len(shortlist)
+        pick = int(np.argmax(mine))
+        score = float(mine[pick])
+        matches.append(
+            _match(item, claims[row], int(shortlist[pick]), score, score >= params.judge_threshold)
+        )
+    return matches
+
+
+def _match(
+    item: StorySentences, claim: Claim, unit: int, score: float, carried: bool
+) -> ClaimMatch:
+    return ClaimMatch(
+        url=item.story.url,
+        outlet=item.story.outlet,
+        claim_id=claim.claim_id,
+        sentence=item.units[unit],
+        score=round(score, 4),
+        carried=carried,
+    )
 
 
 def summarise_claims(

@@ -60,7 +60,9 @@ def load_model(name: str, device: str = "cpu") -> SentenceTransformer:
             try:
                 _models[key] = SentenceTransformer(resolve_model(name), device=device)
             except (OSError, ValueError) as err:
-                raise ModelError(f"cannot load embedding model {name!r}: {err}") from err
+                raise ModelError(
+                    f"cannot load embedding model {name!r} ([embed] model): {err}"
+                ) from err
         return _models[key]
 
 

@@ -1,6 +1,6 @@
 """Claim alignment on the demo corpus's claim labels, and what the comparison costs per story.
 
-    python bench/claims_quality.py [--repeat 3]
+    python bench/claims_quality.py [--repeat 3] [--judge PATH]
 
 Embeds every demo story's sentences and clauses with the configured model, matches them with
 the seed's claims as the compare stage does (analysis/claims.py), and prints:
@@ -13,6 +13,10 @@ the seed's claims as the compare stage does (analysis/claims.py), and prints:
                already), matching claims, and finding exclusive sentences; the median of
                --repeat runs, with the embedding's share
 
+With --judge, the same figures for a cross-encoder stored at PATH deciding among each story's
+best candidates (the [compare] judge_model setting), with a sweep of judge_threshold and the
+judge's time per 100 event stories.
+
 Exits non-zero below the floors tests/analysis/test_claims_quality.py pins.
 """
 
@@ -22,16 +26,26 @@ import argparse
 import statistics
 import sys
 import time
+import tomllib
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analysis.claims import ClaimParams, exclusive_sentences, match_claims
+from analysis.claims import (
+    ClaimParams,
+    content_words,
+    exclusive_sentences,
+    match_claims,
+    overlap_scores,
+)
 from analysis.embed import DEFAULT_MODEL, Embedder
+from analysis.judge import Judge
 from analysis.languages import reads
 from tests.analysis.test_claims_quality import (
+    DEMO,
     FLOOR_PRECISION,
     FLOOR_RECALL,
     ClaimCorpus,
@@ -93,9 +107,84 @@ def timing(corpus: ClaimCorpus, embedder: Embedder, repeat: int) -> None:
     )
 
 
+def _squashed(text: str) -> str:
+    return " ".join(text.replace("\u201c", '"').replace("\u201d", '"').split()).lower()
+
+
+def candidate_ceiling(corpus: ClaimCorpus) -> None:
+    """How often a story's labelled evidence sentence is among the candidates a judge reads:
+    the recall a judge that is always right would reach, per judge_candidates."""
+    data = tomllib.loads((DEMO / "claims.toml").read_text(encoding="utf-8"))
+    evidence = {
+        (a["url"], e["claim"]): _squashed(e["sentence"])
+        for a in data["article"]
+        for e in a.get("evidence", [])
+    }
+    counts = {k: 0 for k in (1, 3, 5, 8, 10, 15)}
+    pairs = 0
+    for item in corpus.stories:
+        cosines = corpus.claim_vectors @ item.unit_vectors().T if item.units else None
+        words = [content_words(u) for u in item.units]
+        units = [_squashed(u) for u in item.units]
+        for row, claim in enumerate(corpus.claims):
+            wanted = evidence.get((item.story.url, claim.claim_id))
+            if wanted is None or cosines is None:
+                continue
+            hit = np.array([u in wanted or wanted in u for u in units])
+            if not hit.any():  # evidence that is no unit of the story (a dateline, a translation)
+                continue
+            pairs += 1
+            scores = ClaimParams().cosine_weight * cosines[row] + overlap_scores(
+                claim.text, words, corpus.weights
+            )
+            order = np.argsort(-scores, kind="stable")
+            for k in counts:
+                counts[k] += bool(hit[order[:k]].any())
+    shares = ", ".join(f"{k}: {n / pairs:.3f}" for k, n in counts.items())
+    print(
+        f"\nevidence among a judge's candidates ({pairs} labelled pairs), by candidates: {shares}"
+    )
+
+
+def judged(corpus: ClaimCorpus, path: str) -> None:
+    """P/R with a cross-encoder deciding, at several thresholds; and the judge's time."""
+    labelled = [s for s in corpus.stories if s.story.url in corpus.labels]
+    judge = Judge(path)
+    began = time.perf_counter()
+    verdicts: dict[tuple[str, str], float] = {}
+
+    def remembered(pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        fresh = [p for p in pairs if p not in verdicts]
+        verdicts.update(zip(fresh, judge(fresh).tolist(), strict=True))
+        return np.array([verdicts[p] for p in pairs])
+
+    base = ClaimParams()
+    matches = match_claims(
+        corpus.claims, corpus.claim_vectors, labelled, corpus.weights, base, remembered
+    )
+    seconds = time.perf_counter() - began
+    p, r = precision_recall(matches, corpus.labels)
+    print(
+        f"\njudge {path} (threshold {base.judge_threshold}, {base.judge_candidates} candidates): "
+        f"P {p:.3f} R {r:.3f} F1 {f1(p, r):.3f}"
+    )
+    for threshold in np.arange(0.1, 0.95, 0.1):
+        params = ClaimParams(judge_threshold=float(threshold))
+        found = match_claims(
+            corpus.claims, corpus.claim_vectors, labelled, corpus.weights, params, remembered
+        )
+        p, r = precision_recall(found, corpus.labels)
+        print(f"  judge threshold {threshold:.1f}: P {p:.3f} R {r:.3f} F1 {f1(p, r):.3f}")
+    print(
+        f"judge time per 100 event stories: {seconds * 100 / len(labelled):.2f} s "
+        f"({len(verdicts)} pairs for {len(labelled)} stories, model load included)"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="timed runs")
+    parser.add_argument("--judge", metavar="PATH", help="a cross-encoder on disk to measure too")
     args = parser.parse_args()
     embedder = Embedder(DEFAULT_MODEL)
     corpus = load_corpus(embedder)
@@ -123,7 +212,10 @@ def main() -> int:
     sweep(corpus, params.cosine_weight, np.arange(0.5, 0.71, 0.02), words=True)
     print("sweep, cosine alone:")
     sweep(corpus, 1.0, np.arange(0.5, 0.81, 0.05), words=False)
+    candidate_ceiling(corpus)
     timing(corpus, embedder, args.repeat)
+    if args.judge:
+        judged(corpus, args.judge)
     met = p >= FLOOR_PRECISION and r >= FLOOR_RECALL
     print(f"floors (P {FLOOR_PRECISION}, R {FLOOR_RECALL}): {'met' if met else 'NOT MET'}")
     return 0 if met else 1

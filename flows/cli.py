@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(f"parallax: error: {err}", err=True)
         return 2
     except ModelError as err:
-        click.echo(f"parallax: error: {err} (see [embed] model in docs/configuration.md)", err=True)
+        click.echo(f"parallax: error: {err} (see docs/configuration.md)", err=True)
         return 2
     except QueryError as err:
         click.echo(f"parallax: error in SQL: {err}", err=True)

@@ -26,6 +26,7 @@ from prefect.states import Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from analysis.embed import Embedder, ModelError
+from analysis.judge import Judge
 from analysis.text import text_hash
 from flows.errors import UserInputError
 from flows.ingest import IngestFailed, IngestSummary, ingest
@@ -147,12 +148,14 @@ def run_compare(request: Request, clustering_id: str | None = None) -> dict[str,
             raise UserInputError("no clustering to compare yet: run the cluster stage first")
         embed = settings.embed
         encoder = Embedder(embed.model, device=embed.device, batch_size=embed.batch_size)
+        judge_model = settings.compare.judge_model
         setup = ClaimSetup(
             load_claims(seed),
             encoder.encode,
             embed.model,
             settings.compare,
             embed.model_languages,
+            Judge(judge_model, device=embed.device) if judge_model else None,
         )
         summary = compare_stage(store, cid, load_sides(seed), setup)
     get_run_logger().info(

@@ -21,6 +21,7 @@ import numpy.typing as npt
 from analysis.claims import (
     Claim,
     ClaimParams,
+    PairJudge,
     StorySentences,
     WordWeights,
     exclusive_sentences,
@@ -181,6 +182,7 @@ class ClaimSetup:
     model: str
     params: ClaimParams = field(default_factory=ClaimParams)
     languages: frozenset[str] = frozenset()  # what the model reads ([embed] languages); empty: any
+    judge: PairJudge | None = None  # a cross-encoder that decides instead ([compare] judge_model)
 
 
 @dataclass
@@ -270,7 +272,7 @@ def claim_stage(
     ]
     claim_vectors = matrix([c.text for c in setup.claims])
     weights = WordWeights.of(store.clustering_texts(clustering_id))
-    matches = match_claims(setup.claims, claim_vectors, items, weights, setup.params)
+    matches = match_claims(setup.claims, claim_vectors, items, weights, setup.params, setup.judge)
     summaries = summarise_claims(setup.claims, matches, stories)
     exclusive = exclusive_sentences(items, claim_vectors, setup.params)
     store.record_claims(

@@ -228,3 +228,54 @@ def test_an_outlet_saying_one_exclusive_fact_twice_lists_it_once() -> None:
         "A new German government led by Olaf Scholz takes office.",
         "Gas prices in Europe rose sharply in the autumn.",
     ]
+
+
+def test_a_judge_decides_among_each_storys_best_candidates() -> None:
+    """The judge sees the `judge_candidates` best-scoring sentences and its verdict decides."""
+    stories = [
+        item(
+            "a",
+            "North",
+            1,
+            [
+                ("They met in Stockholm.", unit(1, 0.1)),  # c01's best by cosine
+                ("Nothing was agreed.", unit(0.2, 0.6, 1)),  # c02's second by cosine
+                ("Talks go on, officials hinted.", unit(0, 0.9, 0.2)),  # c02's best by cosine
+                ("Weather was cold.", unit(0, 0, 0, 1)),  # far from both
+            ],
+        ),
+    ]
+    asked: list[tuple[str, str]] = []
+
+    def judge(pairs: list[tuple[str, str]]) -> np.ndarray:
+        asked.extend(pairs)
+        # States c01 only in the Stockholm sentence; no sentence states c02.
+        return np.array(
+            [0.9 if s.startswith("They met") and c == CLAIMS[0].text else 0.2 for s, c in pairs]
+        )
+
+    params = ClaimParams(carried_threshold=0.6, cosine_weight=1.0, judge_candidates=2)
+    matches = match_claims(CLAIMS, CLAIM_VECTORS, stories, params=params, judge=judge)
+    by_claim = {m.claim_id: m for m in matches}
+    assert (by_claim["c01"].carried, by_claim["c01"].score) == (True, 0.9)
+    assert by_claim["c01"].sentence == "They met in Stockholm."
+    # c02's best sentence by cosine (0.97) would carry it without a judge; the judge says no.
+    assert (by_claim["c02"].carried, by_claim["c02"].score) == (False, 0.2)
+    assert len(asked) == 4  # two candidates for each of two claims, in one call
+    assert ("Weather was cold.", CLAIMS[1].text) not in asked
+    assert match_claims(CLAIMS, CLAIM_VECTORS, stories, params=params)[1].carried is True
+
+
+def test_a_judge_that_answers_for_the_wrong_number_of_pairs_is_an_error() -> None:
+    stories = [item("a", "North", 1, [("They met in Stockholm.", unit(1))])]
+    with pytest.raises(ValueError, match="gave 1 verdicts for 2 pairs"):
+        match_claims(CLAIMS, CLAIM_VECTORS, stories, judge=lambda pairs: np.array([0.5]))
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [("judge_threshold", 0.0), ("judge_threshold", 1.0), ("judge_candidates", 0)],
+)
+def test_judge_settings_out_of_range_are_refused(setting: str, value: float) -> None:
+    with pytest.raises(ValueError, match=f"compare.{setting}"):
+        ClaimParams(**{setting: value})  # type: ignore[arg-type]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,8 +11,9 @@ import lxml.html
 import pytest
 
 from flows.demo_site import DEMO_SEED, DEMO_SOURCES, DemoSite
-from flows.pipeline import PipelineSummary, run_pipeline
+from flows.pipeline import PipelineSummary, compare_flow, run_pipeline
 from storage.query import run_query
+from tests.analysis.tiny_judge import write_tiny_judge
 from tests.flows.demo_truth import labels
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
@@ -215,3 +218,22 @@ def test_claims_are_matched_stored_and_shown(runs: Runs) -> None:
     grid_rows = page.xpath("//section[@id='claims']//table[contains(@class, 'claims')]/tbody/tr")
     assert len(grid_rows) == 20
     assert page.xpath("//section[@id='exclusive']//li")
+
+
+def test_a_configured_claim_judge_decides_what_is_carried(runs: Runs, tmp_path: Path) -> None:
+    """The compare stage with [compare] judge_model, on a copy of the demo's database.
+
+    The tiny judge's verdict is the same for every pair, so what it must change is known: at
+    0.95 every judged outlet carries every claim, at 0.02 none does, whatever the cosines say."""
+    db = tmp_path / "judged.duckdb"
+    shutil.copy(runs.db, db)
+    request = {"seed": str(DEMO_SEED), "db": str(db)}
+    for logit, carried in ((3.0, True), (-4.0, False)):
+        judge = write_tiny_judge(tmp_path / f"judge{logit}", ["LABEL_0"], [logit])
+        request["overrides"] = {"compare.judge_model": str(judge)}
+        summary = compare_flow(request)
+        assert summary["claims_carried"] == (20 if carried else 0)
+        rows = run_query(db, "SELECT DISTINCT carried, round(score, 2) FROM outlet_claims").rows
+        assert rows == [(carried, round(1 / (1 + math.exp(-logit)), 2))]
+    # The judge made no new embeddings: the sentences' vectors were stored by the first run.
+    assert summary["sentences_embedded"] == 0
