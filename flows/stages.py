@@ -183,6 +183,7 @@ class ClaimSetup:
     params: ClaimParams = field(default_factory=ClaimParams)
     languages: frozenset[str] = frozenset()  # what the model reads ([embed] languages); empty: any
     judge: PairJudge | None = None  # a cross-encoder that decides instead ([compare] judge_model)
+    judge_name: str | None = None  # what the judge is, as stored beside the claims
 
 
 @dataclass
@@ -286,6 +287,10 @@ def claim_stage(
                 "first_outlet": c.first_outlet,
                 "first_url": c.first_url,
                 "first_published_at": c.first_published_at,
+                "judge": setup.judge_name,
+                "threshold": setup.params.judge_threshold
+                if setup.judge
+                else setup.params.carried_threshold,
             }
             for position, c in enumerate(summaries, 1)
         ],

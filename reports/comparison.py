@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import PurePath
 
 from markupsafe import Markup
 
@@ -240,6 +241,8 @@ class ClaimSection:
     matches: list[ClaimCell]  # the carried cells, by claim then outlet order
     carried_by_none: int
     not_judged: list[str]  # outlets with no story in a language the model reads
+    judge: str | None = None  # the claim judge's folder name; None: matched by score
+    threshold: float | None = None  # what counts as carried (None: not recorded)
 
 
 @dataclass(frozen=True)
@@ -286,6 +289,9 @@ def claim_section(data: ReportData) -> ClaimSection | None:
         matches=matches,
         carried_by_none=sum(1 for claim in data.claims if not claim.outlets),
         not_judged=[t.outlet for t in totals if not t.judged],
+        # The folder's name, not its path on the machine that ran the comparison.
+        judge=PurePath(data.claims[0].judge).name if data.claims[0].judge else None,
+        threshold=data.claims[0].threshold,
     )
 
 

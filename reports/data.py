@@ -123,6 +123,8 @@ class ClaimRow:
     first_outlet: str | None
     first_url: str | None
     first_published_at: datetime | None
+    judge: str | None = None  # the claim judge that decided; None: the score did
+    threshold: float | None = None  # the score or rating that counts as carried
 
 
 @dataclass(frozen=True)

@@ -424,6 +424,8 @@ class AnalysisStore(Database):
                 ("first_outlet", pa.string()),
                 ("first_url", pa.string()),
                 ("first_published_at", TS),
+                ("judge", pa.string()),
+                ("threshold", pa.float64()),
             ]
         )
         match_schema = pa.schema(

@@ -155,7 +155,8 @@ class ReportStore(Database):
         claims = [
             ClaimRow(*row)
             for row in self._con.execute(
-                """SELECT claim_id, text, outlets, first_outlet, first_url, first_published_at
+                """SELECT claim_id, text, outlets, first_outlet, first_url, first_published_at,
+                          judge, threshold
                    FROM claims WHERE clustering_id = ? ORDER BY position""",
                 [cid],
             ).fetchall()

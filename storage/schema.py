@@ -356,6 +356,12 @@ def _v5_run_owner(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("ALTER TABLE runs ADD COLUMN pid INTEGER")
 
 
+def _v6_claim_method(con: duckdb.DuckDBPyConnection) -> None:
+    """How the claims were matched: the claim judge (NULL: by score) and the threshold."""
+    con.execute("ALTER TABLE claims ADD COLUMN judge VARCHAR")
+    con.execute("ALTER TABLE claims ADD COLUMN threshold DOUBLE")
+
+
 Migration = Callable[[duckdb.DuckDBPyConnection], None]
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "ingest", _v1_ingest),
@@ -363,6 +369,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (3, "comparison", _v3_comparison),
     (4, "claims", _v4_claims),
     (5, "run_owner", _v5_run_owner),
+    (6, "claim_method", _v6_claim_method),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -199,6 +199,8 @@ def test_claims_are_matched_stored_and_shown(runs: Runs) -> None:
     assert by_id["c01"][0] == 10  # every outlet reported the meeting itself
     assert by_id["c14"][0] >= 8  # Lavrov on NATO infrastructure near Russia's borders
     assert by_id["c06"] == (0, None)  # no demo story has Blinken's "overlapping interests"
+    method = run_query(runs.db, "SELECT DISTINCT judge, threshold FROM claims").rows
+    assert method == [(None, 0.6)]  # matched by score, at the configured threshold
     grid = run_query(
         runs.db,
         "SELECT outlet, count(*), count(*) FILTER (WHERE carried) FROM outlet_claims "
@@ -235,5 +237,7 @@ def test_a_configured_claim_judge_decides_what_is_carried(runs: Runs, tmp_path: 
         assert summary["claims_carried"] == (20 if carried else 0)
         rows = run_query(db, "SELECT DISTINCT carried, round(score, 2) FROM outlet_claims").rows
         assert rows == [(carried, round(1 / (1 + math.exp(-logit)), 2))]
+        method = "SELECT DISTINCT judge, threshold FROM claims JOIN latest_clustering USING (clustering_id)"
+        assert run_query(db, method).rows == [(str(judge), 0.5)]
     # The judge made no new embeddings: the sentences' vectors were stored by the first run.
     assert summary["sentences_embedded"] == 0

@@ -865,3 +865,26 @@ def test_framing_names_the_stories_it_left_out_for_their_language(full: ReportDa
         "Left out: <b>Svensk</b> (1 story in sv<i>)."
     )
     assert "Left out: \\<b\\>Svensk\\</b\\> (1 story in sv\\<i\\>)." in render_markdown(data)
+
+
+def test_the_claims_section_says_what_decided_carried(full: ReportData) -> None:
+    """By score at the recorded threshold, or by a claim judge named by its folder."""
+    scored = replace(full, claims=[replace(c, threshold=0.6) for c in full.claims])
+    intro = text(section(render_html(scored), "claims").xpath(".//p")[0])
+    assert "matches it closely enough by meaning and wording: a score of 0.60 or more" in intro
+    assert "scores 0.60 or more against the claim" in render_markdown(scored)
+    judged = replace(
+        full,
+        claims=[replace(c, judge="/srv/models/<nli-small>", threshold=0.5) for c in full.claims],
+    )
+    claims = section(render_html(judged), "claims")
+    assert "the claim judge, <nli-small>, rates as stating it: 0.50 or more" in text(claims)
+    assert "three in ten" not in text(claims)  # the demo's figure is the scores', not a judge's
+    assert "/srv/models" not in render_html(judged)  # the folder's name, not where it is
+    markdown = render_markdown(judged)
+    assert (
+        "the claim judge, \\<nli-small\\>, rates a sentence as stating the claim (0.50" in markdown
+    )
+    assert "three in ten" not in markdown
+    # Claims stored before the method was recorded: no threshold is claimed.
+    assert "a score of" not in text(section(render_html(full), "claims").xpath(".//p")[0])

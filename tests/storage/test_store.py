@@ -109,6 +109,7 @@ def test_a_new_database_is_migrated_and_recorded(db_path: Path) -> None:
     rows = run_query(db_path, "SELECT version, name FROM schema_migrations").rows
     assert rows == [
         (1, "ingest"), (2, "analysis"), (3, "comparison"), (4, "claims"), (5, "run_owner"),
+        (6, "claim_method"),
     ]  # fmt: skip
     assert rows[-1][0] == SCHEMA_VERSION
     with Store(db_path):  # opening again applies nothing twice
@@ -132,6 +133,23 @@ def test_a_database_from_before_claims_gains_them_when_opened(db_path: Path) -> 
     assert versions == [(SCHEMA_VERSION,)]
     assert run_query(db_path, "SELECT * FROM outlet_claims").rows == []
     assert run_query(db_path, "SELECT count(*) FROM exclusive_sentences").rows == [(0,)]
+
+
+def test_claims_stored_before_their_method_was_recorded_keep_their_rows(db_path: Path) -> None:
+    con = duckdb.connect(str(db_path))
+    con.execute(
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, "
+        "applied_at TIMESTAMPTZ NOT NULL)"
+    )
+    for version, name, apply in MIGRATIONS[:5]:
+        apply(con)
+        con.execute("INSERT INTO schema_migrations VALUES (?, ?, now())", [version, name])
+    con.execute("INSERT INTO claims VALUES ('k', 'c01', 1, 'They met.', 2, NULL, NULL, NULL)")
+    con.close()
+    with Store(db_path):
+        pass
+    rows = run_query(db_path, "SELECT claim_id, outlets, judge, threshold FROM claims").rows
+    assert rows == [("c01", 2, None, None)]  # the method was not recorded then: NULL, not a guess
 
 
 def test_a_run_whose_process_is_gone_is_abandoned_and_a_live_one_is_not(db_path: Path) -> None:
