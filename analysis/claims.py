@@ -22,6 +22,7 @@ comes next").
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -133,6 +134,12 @@ class ClaimParams:
             raise ValueError("compare.judge_threshold must be between 0 and 1")
         if self.judge_candidates < 1:
             raise ValueError("compare.judge_candidates must be at least 1")
+        # Checked with the settings, so a mistyped path stops a run before it fetches anything.
+        if self.judge_model and not os.path.isdir(self.judge_model):
+            raise ValueError(
+                f"compare.judge_model: no folder at {self.judge_model!r} (a cross-encoder stored"
+                " on disk; models are never downloaded)"
+            )
 
 
 # Clause boundaries inside a sentence: a comma, semicolon, colon or dash, with the conjunction

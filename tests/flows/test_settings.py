@@ -113,3 +113,10 @@ def test_embed_languages_are_codes_or_a_star() -> None:
     for bad in ("", "english!", "en;de", "e"):
         with pytest.raises(ConfigError, match=r"embed\.languages"):
             load_settings(None, {"embed.languages": bad})
+
+
+def test_a_claim_judge_must_be_a_folder_on_disk(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"compare\.judge_model: no folder at 'cross-encoder/x'"):
+        load_settings(None, {"compare.judge_model": "cross-encoder/x"})
+    settings = load_settings(None, {"compare.judge_model": str(tmp_path)})
+    assert settings.compare.judge_model == str(tmp_path)
