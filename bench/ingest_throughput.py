@@ -118,3 +118,10 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    # Skip interpreter teardown (see flows.cli.console_main): exit handlers first, then leave.
+    import atexit
+    import os
+
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    os._exit(0)

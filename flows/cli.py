@@ -7,6 +7,8 @@ summary and exit status 1; never a traceback.
 
 from __future__ import annotations
 
+import atexit
+import os
 import sys
 
 import click
@@ -95,8 +97,18 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def console_main() -> None:
-    """The console script: exit with main()'s status."""
-    sys.exit(main())
+    """The console script: exit with main()'s status.
+
+    Exit handlers run (Prefect drains its logs and stops its temporary server), then the
+    process ends without interpreter teardown, where DuckDB's bindings can print spurious
+    "nanobind: leaked instance" lines after a flow has used the database: a thread Prefect
+    starts while the process exits keeps the flow's modules alive (flows.runtime explains).
+    """
+    code = main()
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def _register_commands() -> None:

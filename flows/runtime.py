@@ -36,14 +36,19 @@ def prepare(*, verbose: bool = False) -> None:
 
 
 def stop_prefect_loops() -> None:
-    """Stop the event-loop threads Prefect leaves running, so a process ends cleanly.
+    """Stop the event-loop threads Prefect leaves running, so a process can end cleanly.
 
     Prefect runs its global and run_sync event loops on daemon threads that are still alive at
-    interpreter teardown, and what they reference then outlives DuckDB's bindings: every
-    process that had run a flow ended by printing dozens of "nanobind: leaked instance" lines
-    (a served run's, under `parallax serve`, included). Registered when `flows` is imported, so
-    it runs after Prefect's own exit handlers, which may still use the loops. Nothing to do in
-    a process that never imported Prefect.
+    interpreter teardown, and what they reference (the flow, its modules, DuckDB's type
+    objects) then outlives DuckDB's bindings, which print dozens of "nanobind: leaked
+    instance" lines. Every process that had run a flow did so, a served run's under `parallax
+    serve` included. Registered when `flows` is imported, so it runs after the exit handlers
+    Prefect registers while it runs, which may still use the loops.
+
+    Not every case is covered: now and then a thread Prefect starts while the process exits
+    (a run's heartbeat) holds the same references, and its process prints the lines all the
+    same. The CLI's own process ends without teardown (flows.cli.console_main); a served run's
+    process is Prefect's, and ends as Prefect ends it.
     """
     threads = sys.modules.get("prefect._internal.concurrency.threads")
     for name in ("_run_sync_loop", "_global_loop"):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
+import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +18,27 @@ runtime.prepare()
 netguard.install()
 
 DATA = Path(__file__).parent / "data"
+_exit_status: list[int] = []
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _exit_status.append(int(exitstatus))
+
+
+def _exit_without_teardown() -> None:
+    """End the process once every other exit handler has run, keeping pytest's status.
+
+    After a Prefect flow has used DuckDB, interpreter teardown makes DuckDB's bindings print
+    dozens of spurious "nanobind: leaked instance" lines below pytest's summary.
+    """
+    if _exit_status:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_exit_status[-1])
+
+
+# Registered first, so it runs last (exit handlers run in reverse order).
+atexit.register(_exit_without_teardown)
 
 
 @pytest.fixture(autouse=True)

@@ -255,8 +255,6 @@ def test_serve_fires_runs_on_an_interval_until_sigterm(tmp_path: Path) -> None:
     assert "every 5s" in printed
     assert f"database   {db}" in printed
     assert (report / "report.html").is_file()
-    # Each run's process ends cleanly: no teardown noise from DuckDB's bindings.
-    assert "leaked" not in printed + err.read_text()
     assert (tmp_path / serve.PREFECT_DIR / "prefect.db").is_file(), "state beside the database"
     assert not serve.api_healthy(url, timeout_s=1.0), "the Prefect server still answers"
     # Nothing that serve started lives on: not the server, not a flow-run process.
