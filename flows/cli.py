@@ -101,8 +101,8 @@ def console_main() -> None:
 
     Exit handlers run (Prefect drains its logs and stops its temporary server), then the
     process ends without interpreter teardown, where DuckDB's bindings can print spurious
-    "nanobind: leaked instance" lines after a flow has used the database: a thread Prefect
-    starts while the process exits keeps the flow's modules alive (flows.runtime explains).
+    "nanobind: leaked instance" lines after a flow has used the database: a Prefect thread
+    cut off at exit can keep the flow's modules alive (flows.runtime explains).
     """
     code = main()
     atexit._run_exitfuncs()

@@ -45,10 +45,10 @@ def stop_prefect_loops() -> None:
     serve` included. Registered when `flows` is imported, so it runs after the exit handlers
     Prefect registers while it runs, which may still use the loops.
 
-    Not every case is covered: now and then a thread Prefect starts while the process exits
-    (a run's heartbeat) holds the same references, and its process prints the lines all the
-    same. The CLI's own process ends without teardown (flows.cli.console_main); a served run's
-    process is Prefect's, and ends as Prefect ends it.
+    Not every case is covered: now and then Prefect's run-heartbeat thread is cut off mid-run
+    as the process exits, its frames hold the same references, and the process prints the
+    lines all the same. The CLI's own process ends without teardown (flows.cli.console_main);
+    a served run's process is Prefect's, and ends as Prefect ends it.
     """
     threads = sys.modules.get("prefect._internal.concurrency.threads")
     for name in ("_run_sync_loop", "_global_loop"):
