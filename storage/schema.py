@@ -362,6 +362,33 @@ def _v6_claim_method(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("ALTER TABLE claims ADD COLUMN threshold DOUBLE")
 
 
+def _v7_story_language(con: duckdb.DuckDBPyConnection) -> None:
+    """Each story's declared language in story_clusters and event_coverage, as a last column.
+
+    Framing compares the event's main language only (analysis/languages.py), and claims only
+    what the model reads: with the language beside each story, SQL can see what sat out."""
+    con.execute(
+        """
+        CREATE OR REPLACE VIEW story_clusters AS
+            SELECT m.url, a.outlet, a.title, a.published_at, a.date_source, m.cluster_id,
+                   c.label AS cluster_label, m.in_event, m.similarity_to_seed, m.doc_similarity,
+                   m.hours_from_seed, m.reason, l.clustering_id, l.seed_id, a.language
+            FROM latest_clustering l
+            JOIN cluster_members m USING (clustering_id)
+            JOIN articles a ON a.url = m.url
+            LEFT JOIN clusters c
+                   ON c.clustering_id = m.clustering_id AND c.cluster_id = m.cluster_id;
+        CREATE OR REPLACE VIEW event_coverage AS
+            SELECT s.url, s.outlet, s.title, s.published_at, s.date_source,
+                   s.similarity_to_seed, s.hours_from_seed, s.reason,
+                   k.original_url AS copy_of, s.cluster_id, s.seed_id, s.language
+            FROM story_clusters s
+            LEFT JOIN copies k ON k.clustering_id = s.clustering_id AND k.url = s.url
+            WHERE s.in_event;
+        """
+    )
+
+
 Migration = Callable[[duckdb.DuckDBPyConnection], None]
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "ingest", _v1_ingest),
@@ -370,6 +397,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (4, "claims", _v4_claims),
     (5, "run_owner", _v5_run_owner),
     (6, "claim_method", _v6_claim_method),
+    (7, "story_language", _v7_story_language),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

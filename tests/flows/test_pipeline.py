@@ -167,6 +167,8 @@ def test_framing_terms_and_the_timeline(runs: Runs) -> None:
     assert runs.first.compare["stories_not_framed"] == 1
     framing = lxml.html.parse(runs.report_dir / "report.html").xpath("//section[@id='framing']")
     assert "Left out: Stockholm Signal (1 story in sv)." in framing[0].text_content()
+    languages = "SELECT language, count(*) FROM event_coverage GROUP BY ALL ORDER BY ALL"
+    assert run_query(runs.db, languages).rows == [("en", 24), ("sv", 1)]
     phases = dict(
         run_query(runs.db, "SELECT phase, count(*) FROM coverage_timeline GROUP BY ALL").rows
     )
