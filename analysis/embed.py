@@ -44,17 +44,23 @@ _models: dict[tuple[str, str], SentenceTransformer] = {}
 _lock = threading.Lock()
 
 
+def offline() -> None:
+    """Set the process so that no model is ever fetched, and loading prints no progress bars.
+
+    Never reach for a model hub: a name that is not on disk is an error, not a download. A
+    run's output is its summary; no download or weight-loading progress bars."""
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+
 def load_model(name: str, device: str = "cpu") -> SentenceTransformer:
     """The process's copy of a model (one load per process, shared by threads)."""
     key = (name, device)
     with _lock:
         if key not in _models:
-            # Never reach for a model hub: a name that is not on disk is an error, not a download.
-            os.environ["HF_HUB_OFFLINE"] = "1"
-            os.environ["TRANSFORMERS_OFFLINE"] = "1"
-            # A run's output is its summary; no download or weight-loading progress bars.
-            os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-            os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+            offline()
             from sentence_transformers import SentenceTransformer
 
             try:

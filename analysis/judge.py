@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from analysis.embed import ModelError
+from analysis.embed import ModelError, offline
 
 if TYPE_CHECKING:
     from sentence_transformers import CrossEncoder
@@ -39,10 +39,7 @@ def load_cross_encoder(path: str, device: str = "cpu") -> CrossEncoder:
     key = (path, device)
     with _lock:
         if key not in _models:
-            os.environ["HF_HUB_OFFLINE"] = "1"
-            os.environ["TRANSFORMERS_OFFLINE"] = "1"
-            os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-            os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+            offline()
             if not os.path.isdir(path):
                 raise ModelError(
                     f"no claim judge model at {path!r} ([compare] judge_model): give the folder "
@@ -82,9 +79,9 @@ class Judge:
         self.batch_size = batch_size
 
     def __call__(self, pairs: Sequence[tuple[str, str]]) -> Scores:
-        model = load_cross_encoder(self.path, self.device)
         if not pairs:
             return np.zeros(0)
+        model = load_cross_encoder(self.path, self.device)
         names = getattr(model.config, "id2label", None) or {}
         entail = entailment_label(names, int(model.num_labels))
         if entail is None:

@@ -48,5 +48,8 @@ def split_by_main_language(items: Sequence[T]) -> tuple[str | None, list[T], lis
     """The items' main language, the items read in it, and those in another language."""
     language = main_language(item.language for item in items)
     languages = frozenset({language} if language else ())
-    kept = [item for item in items if reads(languages, item.language)]
-    return language, kept, [item for item in items if not reads(languages, item.language)]
+    kept: list[T] = []
+    other: list[T] = []
+    for item in items:
+        (kept if reads(languages, item.language) else other).append(item)
+    return language, kept, other

@@ -156,7 +156,6 @@ def run_compare(request: Request, clustering_id: str | None = None) -> dict[str,
             settings.compare,
             embed.model_languages,
             Judge(judge_model, device=embed.device) if judge_model else None,
-            judge_model or None,
         )
         summary = compare_stage(store, cid, load_sides(seed), setup)
     get_run_logger().info(

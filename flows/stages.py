@@ -182,8 +182,7 @@ class ClaimSetup:
     model: str
     params: ClaimParams = field(default_factory=ClaimParams)
     languages: frozenset[str] = frozenset()  # what the model reads ([embed] languages); empty: any
-    judge: PairJudge | None = None  # a cross-encoder that decides instead ([compare] judge_model)
-    judge_name: str | None = None  # what the judge is, as stored beside the claims
+    judge: PairJudge | None = None  # decides instead; built from params.judge_model, stored
 
 
 @dataclass
@@ -287,7 +286,7 @@ def claim_stage(
                 "first_outlet": c.first_outlet,
                 "first_url": c.first_url,
                 "first_published_at": c.first_published_at,
-                "judge": setup.judge_name,
+                "judge": (setup.params.judge_model or None) if setup.judge else None,
                 "threshold": setup.params.judge_threshold
                 if setup.judge
                 else setup.params.carried_threshold,
