@@ -36,10 +36,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from analysis.claims import (
     ClaimParams,
-    content_words,
     exclusive_sentences,
     match_claims,
-    overlap_scores,
 )
 from analysis.embed import DEFAULT_MODEL, Embedder
 from analysis.judge import Judge
@@ -111,35 +109,57 @@ def _squashed(text: str) -> str:
     return " ".join(text.replace("\u201c", '"').replace("\u201d", '"').split()).lower()
 
 
+class _Listener:
+    """A judge that rates every pair 0 and remembers what it was asked."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, str]] = []
+
+    def __call__(self, batch: Sequence[tuple[str, str]]) -> np.ndarray:
+        self.asked.extend(batch)
+        return np.zeros(len(batch))
+
+
+def _holds(unit: str, evidence: str) -> bool:
+    """Whether a unit is the evidence sentence, or a clause of it."""
+    return unit in evidence or evidence in unit
+
+
 def candidate_ceiling(corpus: ClaimCorpus) -> None:
     """How often a story's labelled evidence sentence is among the candidates a judge reads:
-    the recall a judge that is always right would reach, per judge_candidates."""
+    the recall a judge that is always right would reach, per judge_candidates. The shortlists
+    are the ones match_claims hands a judge, caught by a judge that only listens."""
     data = tomllib.loads((DEMO / "claims.toml").read_text(encoding="utf-8"))
     evidence = {
         (a["url"], e["claim"]): _squashed(e["sentence"])
         for a in data["article"]
         for e in a.get("evidence", [])
     }
+    texts = {c.text: c.claim_id for c in corpus.claims}
     counts = {k: 0 for k in (1, 3, 5, 8, 10, 15)}
     pairs = 0
     for item in corpus.stories:
-        cosines = corpus.claim_vectors @ item.unit_vectors().T if item.units else None
-        words = [content_words(u) for u in item.units]
+        wanted = {
+            claim.claim_id: evidence[(item.story.url, claim.claim_id)]
+            for claim in corpus.claims
+            if (item.story.url, claim.claim_id) in evidence
+        }
         units = [_squashed(u) for u in item.units]
-        for row, claim in enumerate(corpus.claims):
-            wanted = evidence.get((item.story.url, claim.claim_id))
-            if wanted is None or cosines is None:
-                continue
-            hit = np.array([u in wanted or wanted in u for u in units])
-            if not hit.any():  # evidence that is no unit of the story (a dateline, a translation)
-                continue
-            pairs += 1
-            scores = ClaimParams().cosine_weight * cosines[row] + overlap_scores(
-                claim.text, words, corpus.weights
+        # Evidence that is no unit of the story (a dateline, a translation) is not counted.
+        findable = {c for c, e in wanted.items() if any(_holds(u, e) for u in units)}
+        pairs += len(findable)
+        for k in counts:
+            listener = _Listener()
+            params = ClaimParams(judge_candidates=k)
+            match_claims(
+                corpus.claims, corpus.claim_vectors, [item], corpus.weights, params, listener
             )
-            order = np.argsort(-scores, kind="stable")
-            for k in counts:
-                counts[k] += bool(hit[order[:k]].any())
+            found = {
+                texts[claim]
+                for unit, claim in listener.asked
+                if texts[claim] in findable and _holds(_squashed(unit), wanted[texts[claim]])
+            }
+            counts[k] += len(found)
     shares = ", ".join(f"{k}: {n / pairs:.3f}" for k, n in counts.items())
     print(
         f"\nevidence among a judge's candidates ({pairs} labelled pairs), by candidates: {shares}"
