@@ -28,7 +28,7 @@ from connectors.records import (
 from storage import Store
 
 FEEDS = 4
-BATCHES = 40
+BATCHES = 160  # a life writes ~1.7 batches before its kill: even MAX_KILLS lives leave work
 ENTRIES = 150  # new entries per feed and batch
 CARRIED = 15  # entries of the previous batch a feed still lists (upserted again)
 ARTICLE_CHUNK = 200  # articles per record_article_fetches call
