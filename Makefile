@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 
-.PHONY: demo test check lint typecheck pytest corpus constraints bench quality clean
+.PHONY: demo test check lint typecheck pytest corpus wheel constraints bench quality clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,7 @@ venv: $(STAMP)
 demo: $(STAMP)  ## serve the bundled offline site on loopback and ingest it into demo.duckdb
 	$(BIN)/parallax demo
 
-test: lint typecheck corpus pytest  ## everything CI runs
+test: lint typecheck corpus pytest wheel  ## everything CI runs
 
 check: test
 
@@ -34,6 +34,9 @@ corpus: $(STAMP)  ## the committed demo site matches its stories
 pytest: $(STAMP)
 	$(BIN)/pytest
 
+wheel: $(STAMP)  ## build the wheel, install it in a fresh virtualenv elsewhere, run the demo there
+	$(BIN)/python scripts/check_wheel.py
+
 bench: $(STAMP)  ## speed figures, as ratios against same-process baselines
 	$(BIN)/python bench/ingest_throughput.py
 
@@ -48,4 +51,4 @@ constraints: $(STAMP)
 	mv constraints.new constraints.txt
 
 clean:
-	rm -rf $(VENV) demo.duckdb .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build dist demo.duckdb .pytest_cache .mypy_cache .ruff_cache

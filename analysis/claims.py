@@ -32,9 +32,9 @@ from datetime import datetime
 import numpy as np
 import numpy.typing as npt
 
-from analysis.framing import STOP_WORDS
-from analysis.records import Story
-from analysis.text import MAX_SENTENCES, names, sentences
+from parallax.analysis.framing import STOP_WORDS
+from parallax.analysis.records import Story
+from parallax.analysis.text import MAX_SENTENCES, names, sentences
 
 Matrix = npt.NDArray[np.float32]
 # Rates (sentence, claim) pairs from 0 to 1: whether the sentence states the claim.

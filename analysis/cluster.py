@@ -32,8 +32,8 @@ from datetime import datetime, timedelta
 import numpy as np
 import numpy.typing as npt
 
-from analysis.records import Cluster, Clustering, Membership, Seed, Story
-from analysis.text import names
+from parallax.analysis.records import Cluster, Clustering, Membership, Seed, Story
+from parallax.analysis.text import names
 
 Vector = npt.NDArray[np.float32]
 FIRST_SEEN = "first_seen"

@@ -21,7 +21,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from analysis.records import Comparison, CopyLink, Membership, OutletCoverage, Story
+from parallax.analysis.records import Comparison, CopyLink, Membership, OutletCoverage, Story
 
 # A text with fewer shingles is not judged: a one-paragraph brief inside a longer story is a
 # quotation of it, and containment of the shorter text would call it a copy.

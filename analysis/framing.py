@@ -36,7 +36,7 @@ from itertools import pairwise
 import numpy as np
 import numpy.typing as npt
 
-from analysis.records import Story
+from parallax.analysis.records import Story
 
 Array = npt.NDArray[np.float64]
 

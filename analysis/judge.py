@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from analysis.embed import ModelError, offline
+from parallax.analysis.embed import ModelError, offline
 
 if TYPE_CHECKING:
     from sentence_transformers import CrossEncoder

@@ -27,7 +27,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from analysis.quote_words import (
+from parallax.analysis.quote_words import (
     ACCORDING,
     ADDRESSING,
     ADVERBIAL,
@@ -49,7 +49,7 @@ from analysis.quote_words import (
 )
 
 # The same abbreviations text.sentences() keeps sentences whole after ("Mr.", "U.S.").
-from analysis.text import ABBREVIATIONS
+from parallax.analysis.text import ABBREVIATIONS
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import PurePath
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,12 @@ class Seed:
     text: str
     published_at: datetime
     title: str = ""
-    path: str = ""
+    path: str = ""  # where it was read from, as given
+
+    @property
+    def file_name(self) -> str:
+        """The seed file's name without its folder: what a report may show of the path."""
+        return PurePath(self.path).name if self.path else ""
 
 
 @dataclass(frozen=True)

@@ -33,9 +33,9 @@ import numpy.typing as npt
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analysis.claims import content_words, overlap_scores
-from analysis.embed import DEFAULT_MODEL, Embedder, load_model
-from analysis.framing import STOP_WORDS
+from parallax.analysis.claims import content_words, overlap_scores
+from parallax.analysis.embed import DEFAULT_MODEL, Embedder, load_model
+from parallax.analysis.framing import STOP_WORDS
 from tests.analysis.test_claims_quality import ClaimCorpus, load_corpus
 
 Tokens = tuple[list[str], npt.NDArray[np.float32]]  # word-pieces and their unit vectors

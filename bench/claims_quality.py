@@ -34,14 +34,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analysis.claims import (
+from parallax.analysis.claims import (
     ClaimParams,
     exclusive_sentences,
     match_claims,
 )
-from analysis.embed import DEFAULT_MODEL, Embedder
-from analysis.judge import Judge
-from analysis.languages import reads
+from parallax.analysis.embed import DEFAULT_MODEL, Embedder
+from parallax.analysis.judge import Judge
+from parallax.analysis.languages import reads
 from tests.analysis.test_claims_quality import (
     DEMO,
     FLOOR_PRECISION,

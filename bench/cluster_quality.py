@@ -22,18 +22,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from flows import runtime
+from parallax.flows import runtime
 
 runtime.prepare()
 
-from analysis.cluster import ClusterParams, Embedded, cluster_around_seed  # noqa: E402
-from analysis.records import Clustering  # noqa: E402
-from flows.demo_site import DEMO_SEED, DEMO_SOURCES, DemoSite  # noqa: E402
-from flows.pipeline import run_pipeline  # noqa: E402
-from flows.seeds import load_seed  # noqa: E402
-from flows.settings import load_settings  # noqa: E402
-from flows.stages import seed_texts, story_texts, window  # noqa: E402
-from storage import Store  # noqa: E402
+from parallax.analysis.cluster import ClusterParams, Embedded, cluster_around_seed  # noqa: E402
+from parallax.analysis.records import Clustering  # noqa: E402
+from parallax.flows.demo_site import DEMO_SEED, DEMO_SOURCES, DemoSite  # noqa: E402
+from parallax.flows.pipeline import run_pipeline  # noqa: E402
+from parallax.flows.seeds import load_seed  # noqa: E402
+from parallax.flows.settings import load_settings  # noqa: E402
+from parallax.flows.stages import seed_texts, story_texts, window  # noqa: E402
+from parallax.storage import Store  # noqa: E402
 from tests.flows.demo_truth import labels  # noqa: E402
 
 EVENT = "blinken-lavrov-stockholm"

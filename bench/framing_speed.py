@@ -24,8 +24,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analysis.framing import STOP_WORDS, distinctive_terms, framing, splitting_terms
-from analysis.records import Story
+from parallax.analysis.framing import STOP_WORDS, distinctive_terms, framing, splitting_terms
+from parallax.analysis.records import Story
 from tests.analysis.test_compare import demo_event_stories
 
 T0 = datetime(2021, 12, 2, tzinfo=UTC)

@@ -26,14 +26,14 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from flows import runtime
+from parallax.flows import runtime
 
 runtime.prepare()
 
-from connectors.articles import extract_page  # noqa: E402
-from connectors.feeds import parse_feed  # noqa: E402
-from flows.demo_site import DEMO_SOURCES, DemoSite  # noqa: E402
-from flows.sources import load_sources  # noqa: E402
+from parallax.connectors.articles import extract_page  # noqa: E402
+from parallax.connectors.feeds import parse_feed  # noqa: E402
+from parallax.flows.demo_site import DEMO_SOURCES, DemoSite  # noqa: E402
+from parallax.flows.sources import load_sources  # noqa: E402
 
 
 def download_all(site: DemoSite) -> tuple[float, dict[str, bytes]]:
@@ -65,7 +65,7 @@ def extract_all(pages: dict[str, bytes]) -> float:
 
 
 def flow_once(site: DemoSite, workers: int) -> tuple[float, dict[str, float], int]:
-    from flows.ingest import ingest
+    from parallax.flows.ingest import ingest
 
     with tempfile.TemporaryDirectory() as tmp:
         overrides = {

@@ -13,9 +13,9 @@ import trafilatura
 from lxml.html import HtmlElement
 from trafilatura.settings import Document
 
-from connectors.http import HttpClient
-from connectors.pagedates import find_published_time
-from connectors.records import (
+from parallax.connectors.http import HttpClient
+from parallax.connectors.pagedates import find_published_time
+from parallax.connectors.records import (
     Article,
     ArticleFetch,
     DateSource,
@@ -24,8 +24,8 @@ from connectors.records import (
     PendingArticle,
     Reason,
 )
-from connectors.text import clean_text, one_line
-from connectors.urls import InvalidURL, check_url
+from parallax.connectors.text import clean_text, one_line
+from parallax.connectors.urls import InvalidURL, check_url
 
 _LANG = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
 _DATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"

@@ -12,11 +12,18 @@ from typing import Any
 
 import feedparser
 
-from connectors.feedxml import bound_entities
-from connectors.http import HttpClient
-from connectors.records import FeedEntry, FeedParse, FeedPoll, FeedState, FetchStatus, Reason
-from connectors.text import markup_to_text, one_line
-from connectors.urls import InvalidURL, absolute_url, check_url, normalize_url
+from parallax.connectors.feedxml import bound_entities
+from parallax.connectors.http import HttpClient
+from parallax.connectors.records import (
+    FeedEntry,
+    FeedParse,
+    FeedPoll,
+    FeedState,
+    FetchStatus,
+    Reason,
+)
+from parallax.connectors.text import markup_to_text, one_line
+from parallax.connectors.urls import InvalidURL, absolute_url, check_url, normalize_url
 
 # feedparser expands a feed's own entity declarations without limit: bound them before any
 # feed is parsed (connectors/feedxml.py).

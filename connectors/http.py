@@ -31,8 +31,8 @@ from urllib.parse import urljoin
 import httpcore
 import httpx
 
-from connectors.decoding import BoundedDecoder, DecodeError, TooLarge, Truncated
-from connectors.netguard import (
+from parallax.connectors.decoding import BoundedDecoder, DecodeError, TooLarge, Truncated
+from parallax.connectors.netguard import (
     AddressPolicy,
     BlockedAddressError,
     DeadlineExceeded,
@@ -41,9 +41,9 @@ from connectors.netguard import (
     Resolver,
     request_deadline,
 )
-from connectors.records import FetchResult, FetchStatus, Reason
-from connectors.robots import ROBOTS_MAX_BYTES, RobotsCache
-from connectors.urls import InvalidURL, check_url, host_of
+from parallax.connectors.records import FetchResult, FetchStatus, Reason
+from parallax.connectors.robots import ROBOTS_MAX_BYTES, RobotsCache
+from parallax.connectors.urls import InvalidURL, check_url, host_of
 
 # A placeholder: operators set their own page or mailto: in config ([http] contact).
 DEFAULT_CONTACT = "https://parallax.example/bot"

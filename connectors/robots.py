@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from connectors.records import FetchResult
+from parallax.connectors.records import FetchResult
 
 ROBOTS_AGENT = "Parallax"  # the product token of the User-Agent, as robots.txt groups name it
 ROBOTS_MAX_BYTES = 512 * 1024

@@ -2,7 +2,7 @@
 
 import atexit
 
-from flows.runtime import stop_prefect_loops
+from parallax.flows.runtime import stop_prefect_loops
 
 # Registered first, so it runs after the exit handlers Prefect registers as it runs.
 atexit.register(stop_prefect_loops)

@@ -13,14 +13,15 @@ import sys
 
 import click
 
-from analysis.embed import ModelError
-from flows import runtime
-from flows.cli_common import Failure
-from flows.errors import UserInputError
-from storage.errors import QueryError, StorageError
+from parallax.analysis.embed import ModelError
+from parallax.flows import runtime
+from parallax.flows.cli_common import Failure
+from parallax.flows.errors import UserInputError
+from parallax.storage.errors import QueryError, StorageError
 
 DEMO_DB = "demo.duckdb"
 DEMO_REPORT_DIR = "demo-report"
+DEMO_SITE_CONFIG = "demo-site.toml"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -113,7 +114,7 @@ def console_main() -> None:
 
 def _register_commands() -> None:
     """Import the command modules, which attach their commands to the group."""
-    from flows import cli_query, cli_run, cli_serve  # noqa: F401
+    from parallax.flows import cli_query, cli_run, cli_serve  # noqa: F401
 
 
 _register_commands()

@@ -7,8 +7,8 @@ from typing import Any, TypeVar
 
 import click
 
-from flows.errors import ConfigError
-from flows.settings import Settings, load_settings
+from parallax.flows.errors import ConfigError
+from parallax.flows.settings import Settings, load_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -84,5 +84,6 @@ sources_option = click.option(
     "--sources",
     required=True,
     type=click.Path(dir_okay=False),
-    help="Sources file: one [[outlets]] table per outlet with its feeds.",
+    help="Sources file: one [[outlets]] table per outlet with its feeds; `live` or `demo` for "
+    "the bundled ones.",
 )

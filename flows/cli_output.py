@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from storage.query import QueryResult
+from parallax.storage.query import QueryResult
 
 
 class ProgressBar:
@@ -57,7 +57,7 @@ def progress_bar() -> Iterator[None]:
     if not sys.stderr.isatty():
         yield
         return
-    from flows import progress
+    from parallax.flows import progress
 
     bar = ProgressBar()
     with bar.progress, progress.listening(bar):
@@ -94,7 +94,7 @@ def print_ingest_summary(summary: Any, db: str, elapsed: float) -> None:
 
 def print_pipeline_summary(summary: Any, db: str, elapsed: float) -> None:
     """The ingest lines, then one line per analysis stage, then where the time went."""
-    from flows.ingest import IngestSummary
+    from parallax.flows.ingest import IngestSummary
 
     if summary.ingest:
         print_ingest_summary(IngestSummary(**summary.ingest), db, summary.seconds.get("ingest", 0))

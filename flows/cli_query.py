@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from flows.cli import cli
-from flows.cli_common import settings_for
-from flows.cli_output import render
+from parallax.flows.cli import cli
+from parallax.flows.cli_common import settings_for
+from parallax.flows.cli_output import render
 
 db_option = click.option(
     "--db", type=click.Path(dir_okay=False), help="DuckDB file (default: [storage] db)."
@@ -32,7 +32,7 @@ def sql(ctx: click.Context, query: str, db: str | None, fmt: str, limit: int | N
 
     Files and URLs are disabled inside the query: it reads only the database.
     """
-    from storage.query import run_query
+    from parallax.storage.query import run_query
 
     settings = settings_for(ctx, {"storage.db": db} if db else {})
     result = run_query(
@@ -50,7 +50,7 @@ def sql(ctx: click.Context, query: str, db: str | None, fmt: str, limit: int | N
 @click.pass_context
 def feeds(ctx: click.Context, db: str | None, fmt: str) -> None:
     """Show each feed's health: last status and reason, failures in a row, next due time."""
-    from storage.query import feed_health
+    from parallax.storage.query import feed_health
 
     settings = settings_for(ctx, {"storage.db": db} if db else {})
     result = feed_health(

@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
-from flows.cli import DEMO_DB, DEMO_REPORT_DIR, cli
-from flows.cli_common import (
+from parallax.flows.cli import DEMO_DB, DEMO_REPORT_DIR, DEMO_SITE_CONFIG, cli
+from parallax.flows.cli_common import (
     F,
     Failure,
     ingest_options,
@@ -17,14 +17,14 @@ from flows.cli_common import (
     settings_for,
     sources_option,
 )
-from flows.cli_output import print_ingest_summary, print_pipeline_summary, progress_bar
-from flows.settings import Settings
+from parallax.flows.cli_output import print_ingest_summary, print_pipeline_summary, progress_bar
+from parallax.flows.settings import Settings
 
 
 def _run_ingest(
     ctx: click.Context, sources: str, settings: Settings, overrides: dict[str, Any]
 ) -> None:
-    from flows.ingest import IngestFailed, ingest_sources
+    from parallax.flows.ingest import IngestFailed, ingest_sources
 
     began = time.perf_counter()
     try:
@@ -52,7 +52,7 @@ def ingest(
 
     Feeds that are backing off after failures wait until they are due again.
     """
-    from flows.sources import load_sources
+    from parallax.flows.sources import load_sources
 
     overrides = overrides_from(db, allow_private_network, resolve, workers)
     settings = settings_for(ctx, overrides)
@@ -63,7 +63,7 @@ def ingest(
 def _run_pipeline(
     ctx: click.Context, sources: str, seed: str, settings: Settings, **params: Any
 ) -> None:
-    from flows.pipeline import PipelineFailed, run_pipeline
+    from parallax.flows.pipeline import PipelineFailed, run_pipeline
 
     began = time.perf_counter()
     try:
@@ -80,7 +80,8 @@ _run_options = [
         "--seed",
         required=True,
         type=click.Path(dir_okay=False),
-        help="Seed document (text): the event to find and compare.",
+        help="Seed document (text): the event to find and compare; a file, or the name of a "
+        "bundled seed.",
     ),
     click.option(
         "--seed-date",
@@ -110,8 +111,8 @@ def check_run_input(
     sources: str, seed: str, seed_date: str | None, since: str | None, until: str | None
 ) -> None:
     """Fail on a bad sources file, seed or date before Prefect starts."""
-    from flows.seeds import load_seed, parse_when
-    from flows.sources import load_sources
+    from parallax.flows.seeds import load_seed, parse_when
+    from parallax.flows.sources import load_sources
 
     load_sources(sources)
     load_seed(seed, seed_date)
@@ -168,7 +169,7 @@ def run(
 @click.pass_context
 def report(ctx: click.Context, db: str | None, report_dir: str) -> None:
     """Render the report of the latest clustering from the database alone (no fetching)."""
-    from flows.pipeline import report_flow
+    from parallax.flows.pipeline import report_flow
 
     overrides = {"storage.db": db} if db else {}
     settings = settings_for(ctx, overrides)
@@ -196,15 +197,29 @@ def report(ctx: click.Context, db: str | None, report_dir: str) -> None:
     help="Where the demo's report goes.",
 )
 @click.option("--serve", is_flag=True, help="Only serve the demo site until Ctrl-C.")
+@click.option(
+    "--site-config",
+    default=DEMO_SITE_CONFIG,
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="With --serve: the settings file written for reaching the served site.",
+)
 @click.option("--workers", type=click.IntRange(1, 64), help="Concurrent fetch tasks.")
 @click.pass_context
-def demo(ctx: click.Context, db: str, report_dir: str, serve: bool, workers: int | None) -> None:
+def demo(
+    ctx: click.Context,
+    db: str,
+    report_dir: str,
+    serve: bool,
+    site_config: str,
+    workers: int | None,
+) -> None:
     """Serve the bundled offline news site on loopback and run the whole pipeline on it."""
-    from flows.demo_site import DEMO_SEED, DEMO_SOURCES, DemoSite
+    from parallax.flows.demo_site import DEMO_SEED, DEMO_SOURCES, DemoSite
 
     with DemoSite() as site:
         if serve:
-            _serve_demo_site(site)
+            _serve_demo_site(site, Path(site_config))
             return
         overrides = overrides_from(db, True, (), workers)
         # Loopback serves instantly; the politeness delay for real sites would only slow it.
@@ -225,17 +240,19 @@ def demo(ctx: click.Context, db: str, report_dir: str, serve: bool, workers: int
     click.echo(f'  parallax sql "{example}" --db {db}')
 
 
-def _serve_demo_site(site: Any) -> None:
-    """Serve until Ctrl-C, saying how to reach the outlets."""
-    from flows.demo_site import DEMO_SOURCES
+def _serve_demo_site(site: Any, site_config: Path) -> None:
+    """Serve until Ctrl-C, with a settings file that maps the outlets' hosts to the server."""
+    from parallax.flows.demo_site import site_settings
+    from parallax.flows.resources import DEMO_SEED_NAME
 
-    click.echo(f"Demo site on 127.0.0.1:{site.port}; for example:")
+    site_config.write_text(site_settings(site.host_map()), encoding="utf-8")
+    click.echo(f"Demo site on 127.0.0.1:{site.port}; {site_config} maps its hosts. For example:")
     click.echo(f"  curl -H 'Host: {site.hosts[0]}' http://127.0.0.1:{site.port}/")
     click.echo(
-        f"  parallax ingest --sources {DEMO_SOURCES} --allow-private-network "
-        + " ".join(f"--resolve {h}=127.0.0.1:{site.port}" for h in site.hosts[:2])
-        + " ..."
+        f"  parallax --config {site_config} run --sources demo --seed {DEMO_SEED_NAME} "
+        "--db served.duckdb"
     )
+    click.echo("Serving until Ctrl-C.", nl=True)
     try:
         while True:
             time.sleep(3600)

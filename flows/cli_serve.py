@@ -8,10 +8,17 @@ from typing import Any
 
 import click
 
-from flows.cli import cli
-from flows.cli_common import Failure, ingest_options, overrides_from, settings_for, sources_option
-from flows.cli_run import check_run_input, run_options
-from flows.serve import (
+from parallax.flows.cli import cli
+from parallax.flows.cli_common import (
+    Failure,
+    ingest_options,
+    overrides_from,
+    settings_for,
+    sources_option,
+)
+from parallax.flows.cli_run import check_run_input, run_options
+from parallax.flows.resources import seed_file, sources_file
+from parallax.flows.serve import (
     DEFAULT_NAME,
     PrefectServer,
     Schedule,
@@ -42,8 +49,8 @@ def _parameters(
 ) -> dict[str, Any]:
     """The deployment's parameters: the pipeline flow's arguments, with absolute paths."""
     return {
-        "sources": _absolute(sources),
-        "seed": _absolute(seed),
+        "sources": _absolute(str(sources_file(sources))),
+        "seed": _absolute(str(seed_file(seed))),
         "db": db,
         "report_dir": _absolute(report_dir),
         "config": _absolute(ctx.obj.get("config")),

@@ -12,18 +12,19 @@ import email.utils
 import gzip
 import hashlib
 import http.server
+import json
 import socket
 import threading
 from pathlib import Path
 from types import TracebackType
 from urllib.parse import unquote, urlsplit
 
-from flows.settings import CONFIG_DIR
+from parallax.flows.resources import DEMO_SEED_NAME, bundled_seeds, demo_dir
 
-DEMO_DIR = CONFIG_DIR / "demo"
+DEMO_DIR = demo_dir()
 DEMO_SITE = DEMO_DIR / "site"
 DEMO_SOURCES = DEMO_DIR / "sources.toml"
-DEMO_SEED = CONFIG_DIR / "seeds" / "blinken-lavrov-stockholm-2021-12-02.txt"
+DEMO_SEED = bundled_seeds()[DEMO_SEED_NAME]
 DEMO_LABELS = DEMO_DIR / "labels.csv"
 # The snapshot's own time, so Last-Modified does not change with the checkout's file times.
 SNAPSHOT_TIME = email.utils.format_datetime(
@@ -187,3 +188,15 @@ class DemoSite:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def site_settings(host_map: dict[str, str]) -> str:
+    """A Parallax settings file (TOML) that reaches a served demo site: its host map, loopback
+    allowed, and no politeness delay (loopback serves instantly)."""
+    # JSON strings are valid TOML basic strings: the quoting is exact for any host name.
+    hosts = "".join(f"{json.dumps(h)} = {json.dumps(t)}\n" for h, t in sorted(host_map.items()))
+    return (
+        "# Written by `parallax demo --serve`: reach the demo site it serves on loopback.\n"
+        "[http]\nallow_private_network = true\nper_host_delay_s = 0.0\n\n"
+        f"[http.host_map]\n{hosts}"
+    )

@@ -25,10 +25,10 @@ from prefect.runtime import flow_run
 from prefect.states import Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from connectors.articles import fetch_article
-from connectors.feeds import poll_feed
-from connectors.http import HttpClient, HttpConfig
-from connectors.records import (
+from parallax.connectors.articles import fetch_article
+from parallax.connectors.feeds import poll_feed
+from parallax.connectors.http import HttpClient, HttpConfig
+from parallax.connectors.records import (
     ArticleFetch,
     FeedPoll,
     FeedState,
@@ -36,13 +36,13 @@ from connectors.records import (
     Outlet,
     PendingArticle,
 )
-from connectors.urls import host_of
-from flows import progress
-from flows.errors import UserInputError
-from flows.settings import Settings, load_settings
-from flows.sources import load_sources
-from storage import Store
-from storage.errors import StorageError
+from parallax.connectors.urls import host_of
+from parallax.flows import progress
+from parallax.flows.errors import UserInputError
+from parallax.flows.settings import Settings, load_settings
+from parallax.flows.sources import load_sources
+from parallax.storage import Store
+from parallax.storage.errors import StorageError
 
 # One HTTP client per process and configuration, so per-host limits hold across task threads
 # (and each Dask worker builds its own instead of receiving a pickled one).

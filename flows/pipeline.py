@@ -25,14 +25,14 @@ from prefect.runtime import flow_run
 from prefect.states import Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from analysis.embed import Embedder, ModelError
-from analysis.judge import Judge
-from analysis.text import text_hash
-from flows.errors import UserInputError
-from flows.ingest import IngestFailed, IngestSummary, ingest
-from flows.seeds import load_claims, load_seed, load_sides, parse_when
-from flows.settings import Settings, load_settings
-from flows.stages import (
+from parallax.analysis.embed import Embedder, ModelError
+from parallax.analysis.judge import Judge
+from parallax.analysis.text import text_hash
+from parallax.flows.errors import UserInputError
+from parallax.flows.ingest import IngestFailed, IngestSummary, ingest
+from parallax.flows.seeds import load_claims, load_seed, load_sides, parse_when
+from parallax.flows.settings import Settings, load_settings
+from parallax.flows.stages import (
     ClaimSetup,
     ClusterSummary,
     EmbedSummary,
@@ -46,8 +46,8 @@ from flows.stages import (
     texts_to_embed,
     window,
 )
-from storage import Store
-from storage.errors import StorageError
+from parallax.storage import Store
+from parallax.storage.errors import StorageError
 
 DEFAULT_REPORT_DIR = "report"
 

@@ -12,10 +12,11 @@ import tomllib
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
-from analysis.claims import Claim
-from analysis.records import Seed
-from analysis.text import sentences
-from flows.errors import UserInputError
+from parallax.analysis.claims import Claim
+from parallax.analysis.records import Seed
+from parallax.analysis.text import sentences
+from parallax.flows.errors import UserInputError
+from parallax.flows.resources import seed_file, unknown_seed_hint
 
 _DATE_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
 _SLUG = re.compile(r"[^a-z0-9]+")
@@ -42,12 +43,13 @@ def parse_when(value: str | date | datetime, what: str) -> datetime:
 
 
 def load_seed(path: str | Path, seed_date: str | None = None) -> Seed:
-    """Read a seed file and find its date; raise SeedError with one line when that fails."""
-    path = Path(path)
+    """Read a seed file (or a bundled seed, by name) and find its date; raise SeedError with one
+    line when that fails."""
+    path = seed_file(path)
     try:
         text = path.read_text(encoding="utf-8").strip()
     except FileNotFoundError as err:
-        raise SeedError(f"no seed file at {path}") from err
+        raise SeedError(f"no seed file at {path}{unknown_seed_hint()}") from err
     except (IsADirectoryError, UnicodeDecodeError) as err:
         raise SeedError(f"{path} is not a UTF-8 text file") from err
     if len(text.split()) < 20:

@@ -25,7 +25,7 @@ from typing import Any
 
 import httpx
 
-from flows.errors import ConfigError
+from parallax.flows.errors import ConfigError
 
 DEFAULT_NAME = "parallax"
 PREFECT_DIR = ".parallax-prefect"
@@ -118,7 +118,7 @@ def serve_pipeline(
     """Serve the pipeline flow as deployment `pipeline/<name>` until Ctrl-C or SIGTERM."""
     from prefect.types.entrypoint import EntrypointType
 
-    from flows.pipeline import pipeline
+    from parallax.flows.pipeline import pipeline
 
     schedule = Schedule.parse(cron, interval)
     previous = signal.getsignal(signal.SIGTERM)

@@ -15,11 +15,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from analysis.claims import ClaimParams
-from analysis.cluster import ClusterParams
-from analysis.embed import DEFAULT_MODEL
-from connectors.http import HttpConfig
-from flows.errors import ConfigError
+from parallax.analysis.claims import ClaimParams
+from parallax.analysis.cluster import ClusterParams
+from parallax.analysis.embed import DEFAULT_MODEL
+from parallax.connectors.http import HttpConfig
+from parallax.flows.errors import ConfigError
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CONFIG_DIR = REPO_ROOT / "config"

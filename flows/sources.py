@@ -6,10 +6,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-from connectors.records import Outlet
-from connectors.urls import InvalidURL, check_url
-from flows.errors import ConfigError, SourcesError
-from flows.settings import read_toml
+from parallax.connectors.records import Outlet
+from parallax.connectors.urls import InvalidURL, check_url
+from parallax.flows.errors import ConfigError, SourcesError
+from parallax.flows.resources import sources_file
+from parallax.flows.settings import read_toml
 
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -66,8 +67,9 @@ def _outlet(item: Any, where: str) -> Outlet:
 
 
 def load_sources(path: str | Path) -> list[Outlet]:
-    """Read and check a sources file; raise SourcesError naming the file and the problem."""
-    path = Path(path)
+    """Read and check a sources file (or `live`/`demo`, the bundled ones); raise SourcesError
+    naming the file and the problem."""
+    path = sources_file(path)
     try:
         data = read_toml(path)
     except ConfigError as err:

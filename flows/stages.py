@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from analysis.claims import (
+from parallax.analysis.claims import (
     Claim,
     ClaimParams,
     PairJudge,
@@ -29,17 +29,17 @@ from analysis.claims import (
     story_units,
     summarise_claims,
 )
-from analysis.cluster import Embedded, cluster_around_seed, window_for
-from analysis.compare import compare_outlets, find_copies
-from analysis.framing import SplitTerm, Term, framing
-from analysis.languages import reads, split_by_main_language
-from analysis.quotes import find_quotes, normalise_speakers
-from analysis.records import Membership, Seed, Story
-from analysis.text import doc_text, lead_text, text_hash
-from flows.errors import UserInputError
-from flows.settings import Settings
-from reports.render import ReportFiles, render_markdown, write_report
-from storage import Store
+from parallax.analysis.cluster import Embedded, cluster_around_seed, window_for
+from parallax.analysis.compare import compare_outlets, find_copies
+from parallax.analysis.framing import SplitTerm, Term, framing
+from parallax.analysis.languages import reads, split_by_main_language
+from parallax.analysis.quotes import find_quotes, normalise_speakers
+from parallax.analysis.records import Membership, Seed, Story
+from parallax.analysis.text import doc_text, lead_text, text_hash
+from parallax.flows.errors import UserInputError
+from parallax.flows.settings import Settings
+from parallax.reports.render import ReportFiles, render_markdown, write_report
+from parallax.storage import Store
 
 Vectors = npt.NDArray[np.float32]
 Encoder = Callable[[list[str]], Vectors]

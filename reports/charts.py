@@ -15,8 +15,8 @@ from html import escape
 
 from markupsafe import Markup
 
-from analysis.quotes import OTHER, UNATTRIBUTED
-from reports.formats import as_utc, format_percent
+from parallax.analysis.quotes import OTHER, UNATTRIBUTED
+from parallax.reports.formats import as_utc, format_percent
 
 SVG_NS = "http://www.w3.org/2000/svg"  # a name, not a resource: nothing is fetched from it
 FONT = "system-ui, -apple-system, Segoe UI, Roboto, Helvetica Neue, Arial, sans-serif"

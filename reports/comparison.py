@@ -16,10 +16,10 @@ from pathlib import PurePath
 
 from markupsafe import Markup
 
-from analysis.framing import MIN_Z
-from analysis.languages import primary, split_by_main_language
-from analysis.quotes import OTHER, UNATTRIBUTED
-from reports.charts import (
+from parallax.analysis.framing import MIN_Z
+from parallax.analysis.languages import primary, split_by_main_language
+from parallax.analysis.quotes import OTHER, UNATTRIBUTED
+from parallax.reports.charts import (
     BarSegment,
     TimelineDot,
     side_colours,
@@ -28,7 +28,7 @@ from reports.charts import (
     timeline_svg,
     z_style,
 )
-from reports.data import (
+from parallax.reports.data import (
     ClaimCell,
     ClaimRow,
     CoverageStatus,
@@ -40,7 +40,7 @@ from reports.data import (
     TermRow,
     TimelineEntry,
 )
-from reports.formats import as_utc, describe_date_source, format_offset, format_story_time
+from parallax.reports.formats import as_utc, describe_date_source, format_offset, format_story_time
 
 MAX_EXCLUSIVE = 5  # quotes listed per outlet among those only it carried
 MAX_TERMS = 10  # distinctive terms listed per outlet

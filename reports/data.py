@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from analysis.records import CopyLink, OutletCoverage, Seed
+from parallax.analysis.records import CopyLink, OutletCoverage, Seed
 
 
 @dataclass(frozen=True)

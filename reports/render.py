@@ -11,8 +11,8 @@ from typing import Any
 
 import jinja2
 
-from analysis.records import CopyLink, OutletCoverage
-from reports.comparison import (
+from parallax.analysis.records import CopyLink, OutletCoverage
+from parallax.reports.comparison import (
     claim_section,
     coverage_section,
     exclusive_section,
@@ -20,8 +20,8 @@ from reports.comparison import (
     quote_section,
     timeline_section,
 )
-from reports.data import NeighbourCluster, ReportData, ReportStory, RunInfo
-from reports.formats import (
+from parallax.reports.data import NeighbourCluster, ReportData, ReportStory, RunInfo
+from parallax.reports.formats import (
     as_utc,
     describe_date_source,
     format_duration,
@@ -42,7 +42,6 @@ from reports.formats import (
     safe_href,
 )
 
-TEMPLATES = Path(__file__).parent / "templates"
 HTML_TEMPLATE = "report.html.j2"
 MARKDOWN_TEMPLATE = "report.md.j2"
 HTML_NAME = "report.html"
@@ -147,7 +146,7 @@ def _write_atomically(path: Path, text: str) -> None:
 def _environment() -> jinja2.Environment:
     """The Jinja2 environment both templates share, with the report's filters."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
+        loader=jinja2.PackageLoader("parallax.reports", "templates"),
         # Fail closed: only the Markdown templates, which escape with their own filters, are
         # left unescaped; any other template, or one rendered from a string, is HTML-escaped.
         autoescape=jinja2.select_autoescape(

@@ -11,8 +11,8 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from analysis.records import Clustering, Comparison, Seed, Story
-from storage.connection import TS, Database, arrow_table
+from parallax.analysis.records import Clustering, Comparison, Seed, Story
+from parallax.storage.connection import TS, Database, arrow_table
 
 Vector = npt.NDArray[np.float32]
 # Rows as plain dicts keyed by column (built in flows/stages.py from the analysis records).

@@ -13,8 +13,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from storage.errors import DatabaseMissing, StorageError, StoreLocked
-from storage.schema import migrate
+from parallax.storage.errors import DatabaseMissing, StorageError, StoreLocked
+from parallax.storage.schema import migrate
 
 TS = pa.timestamp("us", tz="UTC")
 # Settings for every connection: no extension downloads (nothing leaves the machine).

@@ -13,7 +13,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from connectors.records import (
+from parallax.connectors.records import (
     ArticleFetch,
     FeedEntry,
     FeedPoll,
@@ -23,8 +23,8 @@ from connectors.records import (
     Outlet,
     PendingArticle,
 )
-from storage.connection import TS, Database
-from storage.connection import arrow_table as _table
+from parallax.storage.connection import TS, Database
+from parallax.storage.connection import arrow_table as _table
 
 FETCH_SCHEMA = pa.schema(
     [

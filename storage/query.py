@@ -8,8 +8,8 @@ from typing import Any
 
 import duckdb
 
-from storage.connection import connect
-from storage.errors import QueryError
+from parallax.storage.connection import connect
+from parallax.storage.errors import QueryError
 
 # enable_external_access=false stops read_csv('/etc/passwd'), COPY TO, ATTACH and httpfs;
 # lock_configuration stops the query from switching it back on.

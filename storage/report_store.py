@@ -6,8 +6,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from analysis.records import CopyLink, OutletCoverage, Seed
-from reports.data import (
+from parallax.analysis.records import CopyLink, OutletCoverage, Seed
+from parallax.reports.data import (
     ClaimCell,
     ClaimRow,
     CoverageStatus,
@@ -22,8 +22,8 @@ from reports.data import (
     TermRow,
     TimelineEntry,
 )
-from storage.connection import Database
-from storage.errors import StorageError
+from parallax.storage.connection import Database
+from parallax.storage.errors import StorageError
 
 NEIGHBOURS = 12  # neighbouring clusters a report lists, largest first
 HEADLINES = 3

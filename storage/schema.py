@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
-from storage.errors import SchemaTooNew
+from parallax.storage.errors import SchemaTooNew
 
 
 def _v1_ingest(con: duckdb.DuckDBPyConnection) -> None:

@@ -12,10 +12,10 @@ them some 40 times faster than row-by-row inserts. The methods live in one mixin
 
 from __future__ import annotations
 
-from storage.analysis_store import AnalysisStore
-from storage.connection import connect
-from storage.ingest_store import IngestStore, TableCounts
-from storage.report_store import ReportStore
+from parallax.storage.analysis_store import AnalysisStore
+from parallax.storage.connection import connect
+from parallax.storage.ingest_store import IngestStore, TableCounts
+from parallax.storage.report_store import ReportStore
 
 __all__ = ["Store", "TableCounts", "connect"]
 

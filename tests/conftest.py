@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from flows import runtime
+from parallax.flows import runtime
 from tests import netguard
 
 # Prefect reads its environment at import: make it offline and quiet before any test imports it.

@@ -33,9 +33,9 @@ from urllib.parse import urlsplit
 
 import feedparser
 
-from connectors.feeds import NotAFeed, parse_document, parse_feed
-from connectors.http import HttpClient, HttpConfig
-from connectors.records import FeedParse
+from parallax.connectors.feeds import NotAFeed, parse_document, parse_feed
+from parallax.connectors.http import HttpClient, HttpConfig
+from parallax.connectors.records import FeedParse
 from tests import netguard
 from tests.servers import Reply, TestServer, serving
 

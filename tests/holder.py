@@ -14,7 +14,7 @@ from pathlib import Path
 _HOLDER = textwrap.dedent(
     """
     import select, sys, time
-    from storage import Store
+    from parallax.storage import Store
     with Store(sys.argv[1]):
         print("holding", flush=True)
         select.select([sys.stdin], [], [], float(sys.argv[2]))

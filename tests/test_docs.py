@@ -11,9 +11,9 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from flows.cli import cli
-from flows.settings import DEFAULTS_FILE
-from storage.query import run_query
+from parallax.flows.cli import cli
+from parallax.flows.settings import DEFAULTS_FILE
+from parallax.storage.query import run_query
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -62,7 +62,7 @@ def test_the_docs_exist(path: Path) -> None:
 
 
 def test_the_group_lists_commands() -> None:
-    assert COMMANDS, "flows.cli.cli registers no commands"
+    assert COMMANDS, "parallax.flows.cli.cli registers no commands"
 
 
 def test_the_group_and_its_options_are_documented() -> None:
@@ -124,8 +124,8 @@ def test_the_schema_doc_has_examples() -> None:
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory: pytest.TempPathFactory, prefect_server: None) -> Path:
     """The demo run once through the whole pipeline, as `parallax demo` does, into a fresh file."""
-    from flows.demo_site import DEMO_SEED, DEMO_SOURCES, DemoSite
-    from flows.pipeline import run_pipeline
+    from parallax.flows.demo_site import DEMO_SEED, DEMO_SOURCES, DemoSite
+    from parallax.flows.pipeline import run_pipeline
 
     path = tmp_path_factory.mktemp("docs") / "demo.duckdb"
     with DemoSite() as site:

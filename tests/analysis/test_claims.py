@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from analysis.claims import (
+from parallax.analysis.claims import (
     Claim,
     ClaimParams,
     StorySentences,
@@ -19,7 +19,7 @@ from analysis.claims import (
     story_units,
     summarise_claims,
 )
-from analysis.records import Story
+from parallax.analysis.records import Story
 
 T0 = datetime(2021, 12, 2, 12, tzinfo=UTC)
 CLAIMS = [Claim("c01", "The ministers met in Stockholm."), Claim("c02", "Talks will go on.")]

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analysis.claims import (
+from parallax.analysis.claims import (
     Claim,
     ClaimMatch,
     ClaimParams,
@@ -26,9 +26,9 @@ from analysis.claims import (
     match_claims,
     story_units,
 )
-from analysis.embed import DEFAULT_MODEL, Embedder
-from analysis.records import Story
-from flows.seeds import load_claims, load_seed
+from parallax.analysis.embed import DEFAULT_MODEL, Embedder
+from parallax.analysis.records import Story
+from parallax.flows.seeds import load_claims, load_seed
 from tests.analysis.test_quotes import DEMO, demo_tables, demo_text
 
 SEED = Path(__file__).parents[2] / "config" / "seeds" / "blinken-lavrov-stockholm-2021-12-02.txt"

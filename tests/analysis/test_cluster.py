@@ -7,8 +7,13 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from analysis.cluster import ClusterParams, Embedded, cluster_around_seed, distinctive_names
-from analysis.records import Seed, Story
+from parallax.analysis.cluster import (
+    ClusterParams,
+    Embedded,
+    cluster_around_seed,
+    distinctive_names,
+)
+from parallax.analysis.records import Seed, Story
 
 SEED_TIME = datetime(2021, 12, 2, 12, tzinfo=UTC)
 SEED = Seed("stockholm", "The seed text.", SEED_TIME)

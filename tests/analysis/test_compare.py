@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analysis.compare import compare_outlets, find_copies
-from analysis.records import Comparison, CopyLink, Membership, Story
+from parallax.analysis.compare import compare_outlets, find_copies
+from parallax.analysis.records import Comparison, CopyLink, Membership, Story
 
 DEMO_STORIES = Path(__file__).parents[2] / "config" / "demo" / "stories"
 T0 = datetime(2021, 12, 2, 10, 0, tzinfo=UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analysis.embed import DEFAULT_MODEL, Embedder, ModelError, resolve_model
+from parallax.analysis.embed import DEFAULT_MODEL, Embedder, ModelError, resolve_model
 
 
 @pytest.fixture(scope="module")

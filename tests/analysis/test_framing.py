@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from analysis.framing import (
+from parallax.analysis.framing import (
     STOP_WORDS,
     SplitTerm,
     Term,
@@ -17,7 +17,7 @@ from analysis.framing import (
     splitting_terms,
     terms,
 )
-from analysis.records import Story
+from parallax.analysis.records import Story
 from tests.analysis.test_compare import demo_event_stories
 
 T0 = datetime(2021, 12, 2, 10, 0, tzinfo=UTC)

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analysis.embed import ModelError
-from analysis.judge import Judge, entailment_label
+from parallax.analysis.embed import ModelError
+from parallax.analysis.judge import Judge, entailment_label
 from tests.analysis.tiny_judge import write_tiny_judge
 
 PAIRS = [("Nothing was agreed.", "The talks did not yield a path forward."), ("a", "b")]

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from analysis.languages import main_language, primary, reads, split_by_main_language
-from analysis.records import Story
+from parallax.analysis.languages import main_language, primary, reads, split_by_main_language
+from parallax.analysis.records import Story
 
 NOW = datetime(2021, 12, 2, tzinfo=UTC)
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from analysis.quotes import (
+from parallax.analysis.quotes import (
     OTHER,
     UNATTRIBUTED,
     Quote,

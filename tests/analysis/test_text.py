@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.text import DOC_WORDS, doc_text, lead_text, names, sentences, text_hash
+from parallax.analysis.text import DOC_WORDS, doc_text, lead_text, names, sentences, text_hash
 
 
 @pytest.mark.parametrize(

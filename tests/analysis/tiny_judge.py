@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
 
-from analysis.embed import DEFAULT_MODEL, resolve_model
+from parallax.analysis.embed import DEFAULT_MODEL, resolve_model
 
 
 def write_tiny_judge(path: Path, labels: list[str], bias: list[float]) -> Path:

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
-from connectors.http import HttpClient, HttpConfig
-from connectors.netguard import AddressPolicy, Resolver
+from parallax.connectors.http import HttpClient, HttpConfig
+from parallax.connectors.netguard import AddressPolicy, Resolver
 from tests.servers import TestServer
 
 Answer = Callable[[socket.socket, threading.Event], None]

@@ -6,9 +6,15 @@ from datetime import UTC, datetime
 
 import pytest
 
-from connectors.articles import ExtractedPage, NoText, build_article, choose_published, extract_page
-from connectors.pagedates import parse_timestamp
-from connectors.records import DateSource, FeedEntry
+from parallax.connectors.articles import (
+    ExtractedPage,
+    NoText,
+    build_article,
+    choose_published,
+    extract_page,
+)
+from parallax.connectors.pagedates import parse_timestamp
+from parallax.connectors.records import DateSource, FeedEntry
 
 PAGE = """<html lang="de-DE"><head><meta charset="{charset}"><title>{title} | Rhein Post</title>
 <link rel="canonical" href="https://rheinpost.example/english/{slug}.html">

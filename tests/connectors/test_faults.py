@@ -21,10 +21,10 @@ from typing import Any
 import brotli
 import pytest
 
-from connectors.articles import fetch_article
-from connectors.feeds import poll_feed
-from connectors.http import HttpClient, HttpConfig
-from connectors.records import (
+from parallax.connectors.articles import fetch_article
+from parallax.connectors.feeds import poll_feed
+from parallax.connectors.http import HttpClient, HttpConfig
+from parallax.connectors.records import (
     FeedEntry,
     FeedState,
     FetchResult,

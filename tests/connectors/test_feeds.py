@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from connectors.feeds import NotAFeed, failure_backoff, parse_feed, poll_feed
-from connectors.http import HttpClient, HttpConfig
-from connectors.records import FeedState, FetchStatus, Reason
+from parallax.connectors.feeds import NotAFeed, failure_backoff, parse_feed, poll_feed
+from parallax.connectors.http import HttpClient, HttpConfig
+from parallax.connectors.records import FeedState, FetchStatus, Reason
 from tests.conftest import DATA
 from tests.servers import Reply, serving
 

@@ -25,12 +25,19 @@ import brotli
 import httpcore
 import pytest
 
-from connectors.articles import fetch_article
-from connectors.feeds import parse_feed, poll_feed
-from connectors.feedxml import MAX_EXPANSION, entities_bounded
-from connectors.http import HttpClient
-from connectors.netguard import address_refusal
-from connectors.records import FeedEntry, FeedParse, FeedState, FetchStatus, PendingArticle, Reason
+from parallax.connectors.articles import fetch_article
+from parallax.connectors.feeds import parse_feed, poll_feed
+from parallax.connectors.feedxml import MAX_EXPANSION, entities_bounded
+from parallax.connectors.http import HttpClient
+from parallax.connectors.netguard import address_refusal
+from parallax.connectors.records import (
+    FeedEntry,
+    FeedParse,
+    FeedState,
+    FetchStatus,
+    PendingArticle,
+    Reason,
+)
 from tests.connectors.loopback import Listener, loopback_client, read_request, replies
 from tests.servers import Reply, TestServer
 

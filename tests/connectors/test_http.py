@@ -11,8 +11,8 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from connectors.http import HostLimiter, HttpClient, HttpConfig, parse_retry_after
-from connectors.records import FetchStatus, Reason
+from parallax.connectors.http import HostLimiter, HttpClient, HttpConfig, parse_retry_after
+from parallax.connectors.records import FetchStatus, Reason
 from tests.servers import Reply, TestServer, serving
 
 

@@ -12,9 +12,9 @@ from http.server import BaseHTTPRequestHandler
 import brotli
 import pytest
 
-from connectors.articles import fetch_article
-from connectors.feeds import poll_feed
-from connectors.records import (
+from parallax.connectors.articles import fetch_article
+from parallax.connectors.feeds import poll_feed
+from parallax.connectors.records import (
     FeedEntry,
     FeedState,
     FetchResult,
@@ -22,7 +22,7 @@ from connectors.records import (
     PendingArticle,
     Reason,
 )
-from connectors.robots import ROBOTS_MAX_BYTES, RobotsCache, robots_url, rules_from
+from parallax.connectors.robots import ROBOTS_MAX_BYTES, RobotsCache, robots_url, rules_from
 from tests.connectors.loopback import loopback_client
 from tests.servers import Reply, TestServer
 

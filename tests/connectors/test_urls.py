@@ -6,7 +6,7 @@ import tomllib
 
 import pytest
 
-from connectors.urls import MAX_URL_LENGTH, InvalidURL, absolute_url, normalize_url
+from parallax.connectors.urls import MAX_URL_LENGTH, InvalidURL, absolute_url, normalize_url
 from tests.conftest import DATA
 
 CASES = tomllib.loads((DATA / "urls" / "normalisation.toml").read_text("utf-8"))["case"]

@@ -9,8 +9,8 @@ import tomllib
 from dataclasses import dataclass
 from datetime import datetime
 
-from connectors.urls import normalize_url
-from flows.demo_site import DEMO_DIR, DEMO_LABELS
+from parallax.connectors.urls import normalize_url
+from parallax.flows.demo_site import DEMO_DIR, DEMO_LABELS
 
 
 @dataclass(frozen=True)

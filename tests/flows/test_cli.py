@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from flows.cli import main
-from flows.cli_output import print_pipeline_summary
-from flows.demo_site import DemoSite
-from flows.pipeline import PipelineSummary
+from parallax.flows.cli import main
+from parallax.flows.cli_output import print_pipeline_summary
+from parallax.flows.demo_site import DemoSite
+from parallax.flows.pipeline import PipelineSummary
 
 ARTICLE = """<!DOCTYPE html><html lang="en"><head><title>{title} | Harbour Gazette</title>
 <meta property="article:published_time" content="2021-12-02T15:30:00+01:00">
@@ -186,7 +186,7 @@ def test_a_malformed_sources_file_is_refused_before_anything_starts(
 
 
 def test_bad_sql_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from storage import Store
+    from parallax.storage import Store
 
     db = tmp_path / "db.duckdb"
     Store(db).close()
@@ -217,7 +217,11 @@ def test_the_installed_command_prints_no_traceback(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--seed", "/no/seed.txt"], "parallax: error: no seed file at /no/seed.txt"),
+        (
+            ["--seed", "/no/seed.txt"],
+            "parallax: error: no seed file at /no/seed.txt "
+            "(bundled seeds, usable by name: blinken-lavrov-stockholm-2021-12-02)",
+        ),
         (
             [
                 "--seed",
@@ -254,7 +258,7 @@ def test_report_without_a_database_or_a_clustering_says_so(
 def test_report_on_a_database_without_a_clustering(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from storage import Store
+    from parallax.storage import Store
 
     db = tmp_path / "db.duckdb"
     Store(db).close()

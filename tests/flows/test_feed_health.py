@@ -11,10 +11,10 @@ from typing import Any
 import duckdb
 import pytest
 
-import connectors.feeds
-from connectors.feeds import poll_feed
-from connectors.http import HttpClient, HttpConfig
-from connectors.records import (
+from parallax.connectors import feeds as feeds_module
+from parallax.connectors.feeds import poll_feed
+from parallax.connectors.http import HttpClient, HttpConfig
+from parallax.connectors.records import (
     FeedEntry,
     FeedParse,
     FeedPoll,
@@ -23,10 +23,10 @@ from connectors.records import (
     Outlet,
     Reason,
 )
-from flows.cli import main
-from flows.ingest import IngestFailed, IngestSummary, ingest
-from storage import Store
-from storage.query import run_query
+from parallax.flows.cli import main
+from parallax.flows.ingest import IngestFailed, IngestSummary, ingest
+from parallax.storage import Store
+from parallax.storage.query import run_query
 from tests.flows.news_site import FEED_TYPE, OVERRIDES, news_site
 from tests.servers import Reply
 
@@ -204,13 +204,13 @@ def test_the_same_etag_with_new_content_is_caught_and_a_304_is_not_parsed_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     parsed: list[str] = []
-    real_parse = connectors.feeds.parse_feed
+    real_parse = feeds_module.parse_feed
 
     def counting_parse(body: bytes, feed_url: str, **kwargs: Any) -> FeedParse:
         parsed.append(feed_url.rsplit("/", 2)[1])
         return real_parse(body, feed_url, **kwargs)
 
-    monkeypatch.setattr(connectors.feeds, "parse_feed", counting_parse)
+    monkeypatch.setattr(feeds_module, "parse_feed", counting_parse)
     db = tmp_path / "db.duckdb"
     with news_site() as site:
         sent: dict[str, list[str | None]] = {"sticky": [], "honest": [], "static": []}

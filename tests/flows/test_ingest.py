@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from flows.demo_site import DEMO_SOURCES, DemoSite
-from flows.ingest import IngestSummary, ingest
-from storage.query import run_query
+from parallax.flows.demo_site import DEMO_SOURCES, DemoSite
+from parallax.flows.ingest import IngestSummary, ingest
+from parallax.storage.query import run_query
 from tests.flows.demo_truth import Label, furniture, labels, squash
 
 pytestmark = pytest.mark.usefixtures("prefect_server")

@@ -10,9 +10,9 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from flows.demo_site import DEMO_SEED, DEMO_SOURCES, DemoSite
-from flows.pipeline import PipelineSummary, compare_flow, run_pipeline
-from storage.query import run_query
+from parallax.flows.demo_site import DEMO_SEED, DEMO_SOURCES, DemoSite
+from parallax.flows.pipeline import PipelineSummary, compare_flow, run_pipeline
+from parallax.storage.query import run_query
 from tests.analysis.tiny_judge import write_tiny_judge
 from tests.flows.demo_truth import labels
 

@@ -20,11 +20,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from flows.ingest import ingest
-from flows.pipeline import Request, embed_flow
-from flows.stages import missing_texts, texts_to_embed
-from storage import Store
-from storage.query import run_query
+from parallax.flows.ingest import ingest
+from parallax.flows.pipeline import Request, embed_flow
+from parallax.flows.stages import missing_texts, texts_to_embed
+from parallax.storage import Store
+from parallax.storage.query import run_query
 from tests.flows.news_site import OVERRIDES, news_site
 from tests.holder import holding
 from tests.storage import fault_writer
@@ -210,7 +210,7 @@ def test_texts_not_embedded_when_a_run_died_are_embedded_by_the_next(
     assert stories == 600 and len(texts) > 200  # lead and document texts (some shared), the seed
     # run_embed sends the longest texts first, in chunks of 100; the third chunk fails.
     ordered = sorted(texts.items(), key=lambda kv: (-len(kv[1]), kv[0]))
-    monkeypatch.setattr("flows.pipeline.Embedder", FakeEmbedder)
+    monkeypatch.setattr("parallax.flows.pipeline.Embedder", FakeEmbedder)
     monkeypatch.setattr(FakeEmbedder, "poison", ordered[200][1])
 
     with pytest.raises(RuntimeError, match="worker died"):

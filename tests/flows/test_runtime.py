@@ -17,12 +17,12 @@ SCRIPT = textwrap.dedent(
     import atexit
     import sys
 
-    import flows.runtime
+    from parallax.flows import runtime
     from prefect import flow
-    from storage import Store
+    from parallax.storage import Store
 
     if sys.argv[2] == "without":
-        atexit.unregister(flows.runtime.stop_prefect_loops)
+        atexit.unregister(runtime.stop_prefect_loops)
 
 
     @flow

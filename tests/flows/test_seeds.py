@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from flows.demo_site import DEMO_SEED
-from flows.seeds import SeedError, load_seed
+from parallax.flows.demo_site import DEMO_SEED
+from parallax.flows.seeds import SeedError, load_seed
 
 TEXT = (
     "US Secretary of State Antony Blinken and Russian Foreign Minister Sergey Lavrov met in Stockholm on Thursday amid concern over Russia's buildup near Ukraine's border. "

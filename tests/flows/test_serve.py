@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from flows import serve
-from flows.cli import main
-from flows.demo_site import DEMO_SEED, DEMO_SOURCES, DemoSite
-from flows.errors import ConfigError
-from flows.serve import PrefectServer, Schedule, ServerError, parse_interval
-from storage.errors import StorageError
-from storage.query import run_query
+from parallax.flows import serve
+from parallax.flows.cli import main
+from parallax.flows.demo_site import DEMO_SEED, DEMO_SOURCES, DemoSite
+from parallax.flows.errors import ConfigError
+from parallax.flows.serve import PrefectServer, Schedule, ServerError, parse_interval
+from parallax.storage.errors import StorageError
+from parallax.storage.query import run_query
 from tests.servers import Reply, serving
 
 PARALLAX = Path(sys.executable).parent / "parallax"

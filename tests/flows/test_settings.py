@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from flows.errors import ConfigError
-from flows.settings import DEFAULTS_FILE, Settings, load_settings, read_toml
+from parallax.flows.errors import ConfigError
+from parallax.flows.settings import DEFAULTS_FILE, Settings, load_settings, read_toml
 
 
 def test_the_shipped_file_states_exactly_the_code_defaults() -> None:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from flows.errors import SourcesError
-from flows.sources import load_sources
+from parallax.flows.errors import SourcesError
+from parallax.flows.sources import load_sources
 from tests.conftest import DATA
 
 FILES = sorted((DATA / "sources").glob("*.toml"))
@@ -47,10 +47,10 @@ def test_a_missing_file_is_named(tmp_path: Path) -> None:
 
 
 def test_the_shipped_sources_files_load() -> None:
-    from flows.demo_site import DEMO_SOURCES
-    from flows.settings import CONFIG_DIR
+    from parallax.flows.demo_site import DEMO_SOURCES
+    from parallax.flows.resources import config_dir
 
     assert len(load_sources(DEMO_SOURCES)) == 10
-    live = load_sources(CONFIG_DIR / "sources.toml")
+    live = load_sources(config_dir() / "sources.toml")
     assert len(live) >= 8
     assert all(feed.startswith("https://") for o in live for feed in o.feeds)

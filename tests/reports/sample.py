@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
-from analysis.records import CopyLink, OutletCoverage, Seed
-from reports.data import (
+from parallax.analysis.records import CopyLink, OutletCoverage, Seed
+from parallax.reports.data import (
     ClaimCell,
     ClaimRow,
     CoverageStatus,

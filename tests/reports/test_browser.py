@@ -22,7 +22,7 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from reports.render import write_report
+from parallax.reports.render import write_report
 from tests.reports.sample import compared
 
 TIMEOUT = 60  # seconds for one Chromium run

@@ -12,10 +12,10 @@ import pytest
 from lxml import etree
 from markdown_it import MarkdownIt  # rich's own dependency, pinned in constraints.txt
 
-from connectors.records import DateSource
-from reports.charts import TimelineDot, timeline_svg
-from reports.data import ReportData
-from reports.formats import (
+from parallax.connectors.records import DateSource
+from parallax.reports.charts import TimelineDot, timeline_svg
+from parallax.reports.data import ReportData
+from parallax.reports.formats import (
     DATE_SOURCES,
     format_lag,
     format_offset,
@@ -23,7 +23,7 @@ from reports.formats import (
     markdown_text,
     safe_href,
 )
-from reports.render import render_html, render_markdown, write_report
+from parallax.reports.render import render_html, render_markdown, write_report
 from tests.reports.sample import HERALD_COPY, NORTHWIRE_1, NORTHWIRE_2, compared, event
 
 SCRIPT = "<script>alert(1)</script>"
@@ -770,7 +770,7 @@ def test_stories_dated_only_by_first_sight_stay_off_the_timeline_chart() -> None
     from dataclasses import replace as swap
     from datetime import datetime as moment
 
-    from reports.data import TimelineEntry
+    from parallax.reports.data import TimelineEntry
     from tests.reports.sample import compared
 
     data = compared()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime, timedelta
 
-from connectors.records import (
+from parallax.connectors.records import (
     Article,
     ArticleFetch,
     DateSource,
@@ -25,7 +25,7 @@ from connectors.records import (
     PendingArticle,
     Reason,
 )
-from storage import Store
+from parallax.storage import Store
 
 FEEDS = 4
 BATCHES = 160  # a life writes ~1.7 batches before its kill: even MAX_KILLS lives leave work

@@ -16,8 +16,8 @@ from typing import Any
 import duckdb
 import pytest
 
-from storage.connection import connect
-from storage.query import run_query
+from parallax.storage.connection import connect
+from parallax.storage.query import run_query
 from tests.storage import fault_writer as w
 
 WRITER = Path(w.__file__)

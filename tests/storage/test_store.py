@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from connectors.records import (
+from parallax.connectors.records import (
     Article,
     ArticleFetch,
     DateSource,
@@ -25,10 +25,10 @@ from connectors.records import (
     PendingArticle,
     Reason,
 )
-from storage import DatabaseMissing, Store, StoreLocked
-from storage.errors import QueryError
-from storage.query import run_query
-from storage.schema import MIGRATIONS, SCHEMA_VERSION
+from parallax.storage import DatabaseMissing, Store, StoreLocked
+from parallax.storage.errors import QueryError
+from parallax.storage.query import run_query
+from parallax.storage.schema import MIGRATIONS, SCHEMA_VERSION
 from tests.holder import holding
 
 NOW = datetime(2021, 12, 2, 18, 0, tzinfo=UTC)
