@@ -10,7 +10,8 @@ vocabulary; nothing here raises for a bad server. Configuration errors raise Val
       -> GuardedBackend.connect_tcp  (resolve, refuse blocked addresses, connect)
       -> follows redirects by hand   (each hop checked again, loops and long chains stopped)
       -> reads raw bytes, decodes    (BoundedDecoder: cap on decoded bytes)
-      -> retries temporary failures  (bounded, exponential backoff, Retry-After honoured)
+      -> retries temporary failures  (bounded, exponential backoff, Retry-After honoured;
+                                      never after a deadline spent while bytes were arriving)
 """
 
 from __future__ import annotations
@@ -35,10 +36,12 @@ from parallax.connectors.decoding import BoundedDecoder, DecodeError, TooLarge, 
 from parallax.connectors.netguard import (
     AddressPolicy,
     BlockedAddressError,
+    ByteCount,
     DeadlineExceeded,
     DNSError,
     GuardedBackend,
     Resolver,
+    request_bytes,
     request_deadline,
 )
 from parallax.connectors.records import FetchResult, FetchStatus, Reason
@@ -289,7 +292,11 @@ class HttpClient:
 
     def _retry_delay(self, result: FetchResult, attempts: int) -> float | None:
         """Seconds to wait before the next attempt, or None to stop here."""
-        if result.status is not FetchStatus.TEMPORARY or attempts > self.config.retries:
+        if (
+            result.status is not FetchStatus.TEMPORARY
+            or not result.retryable
+            or attempts > self.config.retries
+        ):
             return None
         if result.retry_after_s is not None:
             if result.retry_after_s > self.config.max_retry_after_s:
@@ -303,7 +310,9 @@ class HttpClient:
         deadline = time.monotonic() + self.config.total_timeout_s
         current, seen, waited_total = url, {url}, 0.0
 
-        def failed(status: FetchStatus, reason: Reason, detail: str = "") -> FetchResult:
+        def failed(
+            status: FetchStatus, reason: Reason, detail: str = "", *, retryable: bool = True
+        ) -> FetchResult:
             return FetchResult(
                 url,
                 status,
@@ -312,6 +321,20 @@ class HttpClient:
                 final_url=current,
                 detail=detail[:500],
                 waited_s=waited_total,
+                retryable=retryable,
+            )
+
+        def out_of_time(received: int) -> FetchResult:
+            total = f"total deadline ({self.config.total_timeout_s:g} s) passed"
+            if not received:
+                return failed(FetchStatus.TEMPORARY, Reason.DEADLINE, f"{total} before any reply")
+            # Bytes were arriving: the server is slow, not away, and another attempt would
+            # spend the whole deadline again (a page dripped a byte at a time, say).
+            return failed(
+                FetchStatus.TEMPORARY,
+                Reason.DEADLINE,
+                f"{total} while the reply was arriving ({received} bytes in); not retried",
+                retryable=False,
             )
 
         for _hop in range(self.config.max_redirects + 1):
@@ -327,15 +350,17 @@ class HttpClient:
             with self._limiter.slot(host_of(current)) as waited:
                 deadline += waited  # waiting our turn is politeness, not the server's slowness
                 waited_total += waited
+                hop_bytes = ByteCount()
                 token = request_deadline.set(deadline)
+                bytes_token = request_bytes.set(hop_bytes)
                 try:
                     outcome = self._one_request(current, request, url, fetched_at)
                 except DeadlineExceeded:
-                    return failed(FetchStatus.TEMPORARY, Reason.DEADLINE, "total deadline exceeded")
+                    return out_of_time(hop_bytes.received)
                 except httpx.TimeoutException as err:
                     # Reads are clamped to the deadline, so a timeout past it is the deadline's.
                     if time.monotonic() >= deadline:
-                        return failed(FetchStatus.TEMPORARY, Reason.DEADLINE, "total deadline")
+                        return out_of_time(hop_bytes.received)
                     return failed(FetchStatus.TEMPORARY, Reason.TIMEOUT, type(err).__name__)
                 except BlockedAddressError as err:
                     return failed(FetchStatus.HARD, Reason.BLOCKED_ADDRESS, str(err))
@@ -362,6 +387,7 @@ class HttpClient:
                 ) as err:
                     return failed(FetchStatus.HARD, Reason.BAD_URL, str(err))
                 finally:
+                    request_bytes.reset(bytes_token)
                     request_deadline.reset(token)
             if isinstance(outcome, FetchResult):
                 return replace(outcome, waited_s=waited_total)

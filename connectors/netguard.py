@@ -44,6 +44,20 @@ request_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
 )
 
 
+class ByteCount:
+    """Bytes read from the network for the request in flight."""
+
+    def __init__(self) -> None:
+        self.received = 0
+
+
+# What the request in flight on this thread has read so far, so a request that reaches its
+# deadline can tell a server that was answering (slowly) from one that never began to.
+request_bytes: contextvars.ContextVar[ByteCount | None] = contextvars.ContextVar(
+    "request_bytes", default=None
+)
+
+
 class BlockedAddressError(Exception):
     """A connection to an address the policy refuses (loopback, private, link-local, ...)."""
 
@@ -127,7 +141,11 @@ class _DeadlineStream(httpcore.NetworkStream):
         return remaining if timeout is None else min(timeout, remaining)
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, self._budget(timeout))
+        data = self._inner.read(max_bytes, self._budget(timeout))
+        count = request_bytes.get()
+        if count is not None:
+            count.received += len(data)
+        return data
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
         self._inner.write(buffer, self._budget(timeout))

@@ -8,13 +8,14 @@ from enum import StrEnum
 
 
 class FetchStatus(StrEnum):
-    """What a fetch came to, in the five words runs are summarised by."""
+    """What a fetch came to, in the six words runs are summarised by."""
 
     OK = "ok"
     NOT_MODIFIED = "not_modified"  # 304, or the same bytes as last time
     SOFT = "soft"  # the server answered, but there is nothing usable (404, not a feed, no text)
     HARD = "hard"  # refused by policy or broken beyond retrying (bad scheme, too large, 403)
     TEMPORARY = "temporary"  # may work later (timeouts, 5xx, 429, connection errors)
+    DEFERRED = "deferred"  # not attempted: the run's time budget ran out; the next run does it
 
 
 class Reason(StrEnum):
@@ -48,6 +49,7 @@ class Reason(StrEnum):
     PARSE_ERROR = "parse_error"
     NO_TEXT = "no_text"
     ROBOTS_DISALLOWED = "robots_disallowed"
+    DEFERRED = "deferred"  # left for the next run: the run's [ingest] max_run_s had passed
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,9 @@ class FetchResult:
 
     body_size: int = 0  # bytes of the decoded body, kept when the body itself is dropped
     waited_s: float = 0.0  # of elapsed_s, time spent on politeness and retry delays
+    # False for a temporary failure that another attempt now would only repeat: a server that
+    # was still sending when the total deadline passed. Later runs try again as usual.
+    retryable: bool = True
 
     @property
     def ok(self) -> bool:

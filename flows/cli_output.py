@@ -80,6 +80,12 @@ def print_ingest_summary(summary: Any, db: str, elapsed: float) -> None:
         f"articles   {summary.articles_stored} stored of {summary.articles_pending} pending"
         + (f" ({counts(summary.article_status)})" if summary.article_status else ""),
     ]
+    if summary.feeds_deferred or summary.articles_deferred:
+        lines.append(
+            f"deferred   {summary.feeds_deferred} feeds and {summary.articles_deferred} articles "
+            "not fetched: the run's time budget ([ingest] max_run_s) ran out; the next run "
+            "fetches them"
+        )
     failures = "; ".join(f"{kind}: {counts(reasons)}" for kind, reasons in summary.failures.items())
     lines.append(f"failures   {failures or 'none'}")
     lines.append(

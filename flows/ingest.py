@@ -4,14 +4,18 @@ load sources ─▶ Store.upsert_outlets ─▶ poll-feed (one task per due feed
   ─▶ Store.record_feed_polls ─▶ Store.pending_articles
   ─▶ fetch-articles (one task per batch, concurrent; per-host limits in the HTTP client)
   ─▶ Store.record_article_fetches as each batch completes ─▶ verdict, summary, runs row
+
+Past [ingest] max_run_s no fetch is begun: feeds and pages still waiting are recorded as
+`deferred` (flows/budget.py) and the run completes with what it has.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from itertools import zip_longest
@@ -38,6 +42,7 @@ from parallax.connectors.records import (
 )
 from parallax.connectors.urls import host_of
 from parallax.flows import progress
+from parallax.flows.budget import RunBudget
 from parallax.flows.errors import UserInputError
 from parallax.flows.settings import Settings, load_settings
 from parallax.flows.sources import load_sources
@@ -47,26 +52,35 @@ from parallax.storage.errors import StorageError
 # One HTTP client per process and configuration, so per-host limits hold across task threads
 # (and each Dask worker builds its own instead of receiving a pickled one).
 _clients: dict[str, HttpClient] = {}
+# Task threads ask at once when a run starts: unlocked, two could each build a client, and the
+# one overwritten would never be closed (its connections left to the garbage collector).
+_clients_lock = threading.Lock()
 
 
 def http_client(config: HttpConfig) -> HttpClient:
     """The process's shared client for this configuration."""
     key = repr(config)
-    client = _clients.get(key)
-    if client is None:
-        client = _clients[key] = HttpClient(config)
-    return client
+    with _clients_lock:
+        client = _clients.get(key)
+        if client is None:
+            client = _clients[key] = HttpClient(config)
+        return client
 
 
 def close_http_clients() -> None:
     """Close every shared client (end of a run)."""
-    while _clients:
-        _clients.popitem()[1].close()
+    with _clients_lock:
+        clients = list(_clients.values())
+        _clients.clear()
+    for client in clients:
+        client.close()
 
 
 @task(name="poll-feed", cache_policy=NO_CACHE, task_run_name="poll-feed {state.url}")
-def poll_feed_task(state: FeedState, settings: Settings) -> FeedPoll:
-    """Fetch and parse one feed."""
+def poll_feed_task(state: FeedState, settings: Settings, budget: RunBudget) -> FeedPoll:
+    """Fetch and parse one feed, or defer it when the run's time budget is spent."""
+    if budget.spent():
+        return budget.defer_feed(state)
     return poll_feed(
         http_client(settings.http),
         state,
@@ -77,10 +91,15 @@ def poll_feed_task(state: FeedState, settings: Settings) -> FeedPoll:
 
 
 @task(name="fetch-articles", cache_policy=NO_CACHE)
-def fetch_articles_task(jobs: list[PendingArticle], settings: Settings) -> list[ArticleFetch]:
-    """Download and extract a batch of articles."""
+def fetch_articles_task(
+    jobs: list[PendingArticle], settings: Settings, budget: RunBudget
+) -> list[ArticleFetch]:
+    """Download and extract a batch of articles; those not begun in the budget are deferred."""
     client = http_client(settings.http)
-    return [fetch_article(client, job) for job in jobs]
+    # Asked before each page, so a batch begun in time still stops where the budget ends.
+    return [
+        budget.defer_article(job) if budget.spent() else fetch_article(client, job) for job in jobs
+    ]
 
 
 class IngestFailed(Exception):
@@ -102,12 +121,14 @@ class IngestSummary:
     feeds: int = 0
     feeds_polled: int = 0
     feeds_not_due: int = 0
+    feeds_deferred: int = 0
     feed_status: dict[str, int] = field(default_factory=dict)
     entries_seen: int = 0
     entries_new: int = 0
     entries_skipped: dict[str, int] = field(default_factory=dict)
     articles_pending: int = 0
     articles_stored: int = 0
+    articles_deferred: int = 0
     article_status: dict[str, int] = field(default_factory=dict)
     failures: dict[str, dict[str, int]] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
@@ -146,13 +167,14 @@ def _feed_verdict(summary: IngestSummary, polls: list[FeedPoll], max_share: floa
 
 def run_ingest(sources: Path, settings: Settings, *, run_id: str) -> IngestSummary:
     """The body of the ingest flow (call it inside a flow: it submits tasks)."""
+    budget = RunBudget.starting_now(settings.ingest.max_run_s)  # waiting for the file counts
     outlets = load_sources(sources)
     summary = IngestSummary(run_id=run_id, outlets=len(outlets))
     try:
         with Store(settings.storage.db, lock_timeout_s=settings.storage.lock_timeout_s) as store:
             store.start_run(run_id, "ingest", {"sources": str(sources), "db": settings.storage.db})
             try:
-                _ingest(store, outlets, settings, summary)
+                _ingest(store, outlets, settings, budget, summary)
             except BaseException as err:
                 # Interrupted or broken: the runs table still says how this run ended.
                 summary.status, summary.message = "crashed", f"{type(err).__name__}: {err}"[:500]
@@ -165,7 +187,11 @@ def run_ingest(sources: Path, settings: Settings, *, run_id: str) -> IngestSumma
 
 
 def _ingest(
-    store: Store, outlets: list[Outlet], settings: Settings, summary: IngestSummary
+    store: Store,
+    outlets: list[Outlet],
+    settings: Settings,
+    budget: RunBudget,
+    summary: IngestSummary,
 ) -> None:
     """Poll the due feeds, then fetch the pending articles, writing as results arrive."""
     logger = get_run_logger()
@@ -176,19 +202,21 @@ def _ingest(
     states = store.feed_states(url for outlet in outlets for url in outlet.feeds)
     now = datetime.now(UTC)
     due = [s for s in states if s.next_due_at is None or s.next_due_at <= now]
-    summary.feeds, summary.feeds_polled = len(states), len(due)
+    summary.feeds = len(states)
     summary.feeds_not_due = len(states) - len(due)
 
     stage = time.perf_counter()
     progress.begin("feeds", len(due))
-    polls = []
-    for poll_future in as_completed([poll_feed_task.submit(s, settings) for s in due]):
-        polls.append(poll_future.result())
+    results = []
+    for poll_future in as_completed([poll_feed_task.submit(s, settings, budget) for s in due]):
+        results.append(poll_future.result())
         progress.advance("feeds")
     timings["feeds"] = time.perf_counter() - stage
     stage = time.perf_counter()
-    summary.entries_new = store.record_feed_polls(polls, run_id)
+    summary.entries_new = store.record_feed_polls(results, run_id)
     timings["store"] += time.perf_counter() - stage
+    polls = [p for p in results if p.status is not FetchStatus.DEFERRED]
+    summary.feeds_polled, summary.feeds_deferred = len(polls), len(results) - len(polls)
     timings["download"] += sum(p.fetch.elapsed_s - p.fetch.waited_s for p in polls)
     summary.feed_status = dict(Counter(str(p.status) for p in polls))
     summary.entries_seen = sum(len(p.parse.entries) for p in polls if p.parse)
@@ -204,12 +232,17 @@ def _ingest(
     stage = time.perf_counter()
     progress.begin("articles", len(pending))
     article_status: Counter[str] = Counter()
-    futures = [
-        fetch_articles_task.submit(batch, settings)
-        for batch in batches(pending, settings.ingest.article_batch_size)
-    ]
-    for batch_future in as_completed(futures):
-        fetched = batch_future.result()
+    done: Iterable[list[ArticleFetch]]
+    if budget.spent():
+        # Not one page would be begun: defer the lot without a task per batch.
+        done = [[budget.defer_article(job) for job in pending]] if pending else []
+    else:
+        futures = [
+            fetch_articles_task.submit(batch, settings, budget)
+            for batch in batches(pending, settings.ingest.article_batch_size)
+        ]
+        done = (batch_future.result() for batch_future in as_completed(futures))
+    for fetched in done:
         write = time.perf_counter()
         summary.articles_stored += store.record_article_fetches(fetched, run_id)
         timings["store"] += time.perf_counter() - write
@@ -218,8 +251,16 @@ def _ingest(
         article_status.update(str(f.status) for f in fetched)
         progress.advance("articles", len(fetched))
     timings["articles"] = time.perf_counter() - stage
+    summary.articles_deferred = article_status.pop(str(FetchStatus.DEFERRED), 0)
     summary.article_status = dict(article_status)
     logger.info("articles: %s pending, %s stored", len(pending), summary.articles_stored)
+    if summary.feeds_deferred or summary.articles_deferred:
+        logger.warning(
+            "[ingest] max_run_s (%g s) passed: %s feeds and %s articles left for the next run",
+            settings.ingest.max_run_s,
+            summary.feeds_deferred,
+            summary.articles_deferred,
+        )
 
     _feed_verdict(summary, polls, settings.ingest.max_feed_failure_share)
     summary.failures = store.failures_by_reason(run_id)

@@ -21,9 +21,6 @@ from parallax.analysis.embed import DEFAULT_MODEL
 from parallax.connectors.http import HttpConfig
 from parallax.flows.errors import ConfigError
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-CONFIG_DIR = REPO_ROOT / "config"
-DEFAULTS_FILE = CONFIG_DIR / "parallax.toml"
 ENV_PREFIX = "PARALLAX_"
 
 
@@ -46,6 +43,7 @@ class IngestSettings:
     feed_backoff_step_s: float = 1800.0
     feed_backoff_cap_s: float = 86400.0
     max_feed_failure_share: float = 0.5
+    max_run_s: float = 600.0  # past it, fetches not yet begun are deferred to the next run
 
     def __post_init__(self) -> None:
         for name in (
@@ -60,6 +58,8 @@ class IngestSettings:
             raise ValueError("ingest.feed_backoff_step_s and feed_backoff_cap_s cannot be negative")
         if not 0 <= self.max_feed_failure_share <= 1:
             raise ValueError("ingest.max_feed_failure_share must be between 0 and 1")
+        if self.max_run_s <= 0:
+            raise ValueError("ingest.max_run_s must be positive")
 
     @property
     def backoff_step(self) -> timedelta:

@@ -264,7 +264,9 @@ class IngestStore(Database):
     def record_feed_polls(self, polls: Sequence[FeedPoll], run_id: str) -> int:
         """Store polled feeds: a fetch row each, new feed state, and their entries.
 
-        Returns the number of entries not seen before.
+        A `deferred` poll (the run's time ran out first) is a fetch row only: the feed's state,
+        failure count and due time stay as they were. Returns the number of entries not seen
+        before.
         """
         if not polls:
             return 0
@@ -290,6 +292,7 @@ class IngestStore(Database):
                 "next_due_at": p.next_due_at,
             }
             for p in polls
+            if p.status is not FetchStatus.DEFERRED
         ]
         entry_rows = [
             self._entry_row(entry, p.outlet, p.fetch.fetched_at, run_id)
@@ -381,13 +384,14 @@ class IngestStore(Database):
         """Article links seen in feeds but not stored, minus those that failed for good.
 
         A link is retried while its failures were temporary and fewer than max_attempts;
-        soft and hard failures (404, no text, refused address) are not retried.
+        soft and hard failures (404, no text, refused address) are not retried. A `deferred`
+        row was no attempt: it neither counts nor ends the retries.
         """
         rows = self._con.execute(
             """
             WITH tries AS (
                 SELECT url, arg_max(status, fetch_id) AS last_status, count(*) AS attempts
-                FROM fetches WHERE kind = 'article' GROUP BY url
+                FROM fetches WHERE kind = 'article' AND status <> 'deferred' GROUP BY url
             ),
             first_entry AS (
                 SELECT url, arg_min(feed_url, first_seen_at) AS feed_url,
@@ -502,10 +506,12 @@ class IngestStore(Database):
         return TableCounts(*map(int, rows[0]))
 
     def failures_by_reason(self, run_id: str) -> dict[str, dict[str, int]]:
-        """Per kind (feed, article), the count of failed fetches of a run by reason."""
+        """Per kind (feed, article), the count of failed fetches of a run by reason.
+
+        Deferred fetches are not failures: they were never attempted."""
         rows = self._con.execute(
             """SELECT kind, reason, count(*) FROM fetches
-               WHERE run_id = ? AND status NOT IN ('ok', 'not_modified')
+               WHERE run_id = ? AND status NOT IN ('ok', 'not_modified', 'deferred')
                GROUP BY ALL ORDER BY kind, count(*) DESC, reason""",
             [run_id],
         ).fetchall()

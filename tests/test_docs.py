@@ -11,8 +11,9 @@ import click
 import pytest
 from click.testing import CliRunner
 
+from parallax.connectors.records import FetchStatus, Reason
 from parallax.flows.cli import cli
-from parallax.flows.settings import DEFAULTS_FILE
+from parallax.flows.resources import defaults_file
 from parallax.storage.query import run_query
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -168,7 +169,7 @@ def toml_literal(value: Any) -> str:
 
 SETTINGS = [
     (section, key, value)
-    for section, table in tomllib.loads(DEFAULTS_FILE.read_text("utf-8")).items()
+    for section, table in tomllib.loads(defaults_file().read_text("utf-8")).items()
     for key, value in table.items()
 ]
 
@@ -199,3 +200,10 @@ def test_every_test_named_in_the_reliability_doc_exists() -> None:
     }
     assert len(named) > 50
     assert not named - defined, sorted(named - defined)
+
+
+def test_the_fetch_vocabularies_are_documented_in_full() -> None:
+    vocabularies = sections(SCHEMA_DOC, "###")
+    for heading, enum in (("Fetch status", FetchStatus), ("Fetch reason", Reason)):
+        rows = re.findall(r"^\| `(\w+)` \|", vocabularies[heading], re.MULTILINE)
+        assert sorted(rows) == sorted(member.value for member in enum), heading

@@ -12,6 +12,7 @@ import email.utils
 import gzip
 import itertools
 import socket
+import struct
 import time
 import zlib
 from datetime import UTC, datetime, timedelta
@@ -32,7 +33,13 @@ from parallax.connectors.records import (
     PendingArticle,
     Reason,
 )
-from tests.connectors.loopback import Listener, loopback_client, replies, silent
+from tests.connectors.loopback import (
+    Listener,
+    loopback_client,
+    read_request,
+    replies,
+    silent,
+)
 from tests.servers import Reply, TestServer
 
 
@@ -162,6 +169,88 @@ def test_a_server_that_stalls_part_way_ends_at_the_first_limit(
     assert (result.status, result.reason) == (FetchStatus.TEMPORARY, reason)
     assert_nothing_kept(result)
     assert elapsed < 2
+
+
+# A slow server costs one deadline, not three.
+
+
+def _drip(raw: bytes, at_once: int, every_s: float) -> Any:
+    """A raw reply: its first `at_once` bytes together, then the rest a byte every every_s."""
+
+    def drip(handler: BaseHTTPRequestHandler) -> None:
+        handler.wfile.write(raw[:at_once])
+        for byte in raw[at_once:]:
+            handler.wfile.flush()
+            time.sleep(every_s)
+            handler.wfile.write(bytes([byte]))
+
+    return drip
+
+
+@pytest.mark.parametrize("where", ["body", "headers"])
+def test_a_server_dripping_its_reply_gets_one_attempt_ending_at_the_deadline(
+    server: TestServer, where: str
+) -> None:
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 40\r\n\r\n"
+    at_once = len(head) if where == "body" else 1
+    # A byte every 0.2 s: never silent for the read timeout, always past the total deadline.
+    server.route("/drip", Reply(raw=_drip(head + b"x" * 40, at_once, 0.2)))
+    began = time.monotonic()
+    with client(retries=2, read_timeout_s=2.0, total_timeout_s=1.0) as http:
+        result = http.fetch(server.url("/drip"))
+    elapsed = time.monotonic() - began
+    assert (result.status, result.reason, result.attempts) == (
+        FetchStatus.TEMPORARY,
+        Reason.DEADLINE,
+        1,
+    )
+    assert server.hits == ["/drip"]  # one request, where retries=2 would have made three
+    assert not result.retryable
+    assert "while the reply was arriving" in result.detail and "not retried" in result.detail
+    assert_nothing_kept(result)
+    assert elapsed < 2.5  # one deadline of 1 s, not three
+
+
+def test_a_deadline_that_passes_before_any_reply_is_retried() -> None:
+    # No byte came: like a read timeout, another attempt may find the server answering.
+    with Listener() as mute, client(retries=1, read_timeout_s=5.0, total_timeout_s=0.5) as http:
+        result = http.fetch(mute.url("/"))
+    assert (result.status, result.reason, result.attempts) == (
+        FetchStatus.TEMPORARY,
+        Reason.DEADLINE,
+        2,
+    )
+    assert mute.connections == 2
+    assert result.retryable and "before any reply" in result.detail
+
+
+def _reset(conn: socket.socket, closing: Any) -> None:
+    """Read the request, then reset the connection (RST, not a polite FIN)."""
+    read_request(conn)
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+
+TRANSIENT = {
+    "503": (
+        replies(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n"),
+        Reason.SERVER_ERROR,
+    ),
+    "429": (
+        replies(b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 0\r\nContent-Length: 0\r\n\r\n"),
+        Reason.RATE_LIMITED,
+    ),
+    "reset": (_reset, Reason.PROTOCOL_ERROR),
+    "silent": (silent, Reason.TIMEOUT),
+}
+
+
+@pytest.mark.parametrize(("answer", "reason"), TRANSIENT.values(), ids=TRANSIENT.keys())
+def test_transient_failures_are_still_retried(answer: Any, reason: Reason) -> None:
+    with Listener(answer) as flaky, client(retries=2) as http:
+        result = http.fetch(flaky.url("/feed"))
+    assert (result.status, result.reason, result.attempts) == (FetchStatus.TEMPORARY, reason, 3)
+    assert flaky.connections == 3
+    assert result.retryable
 
 
 # Bodies that end wrong: never kept in part.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -10,9 +11,12 @@ from pathlib import Path
 import pytest
 
 from parallax.flows.demo_site import DEMO_SOURCES, DemoSite
-from parallax.flows.ingest import IngestSummary, ingest
+from parallax.flows.ingest import IngestSummary, ingest, ingest_sources
+from parallax.storage import Store
 from parallax.storage.query import run_query
 from tests.flows.demo_truth import Label, furniture, labels, squash
+from tests.flows.news_site import FEED_TYPE, news_site
+from tests.servers import Reply
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -160,3 +164,86 @@ def test_runs_are_recorded_with_their_summary(two_runs: TwoRuns) -> None:
         "SELECT status, summary->>'$.articles_stored' FROM runs ORDER BY started_at",
     ).rows
     assert rows == [("completed", str(len(labels()))), ("completed", "0")]
+
+
+def test_a_run_past_max_run_s_defers_what_it_has_not_begun_and_the_next_run_fetches_it(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "budget.duckdb"
+    with Store(db):  # migrated beforehand, so the run's budget is spent on fetching
+        pass
+    budget_s = 2.0
+    with DemoSite() as site, news_site() as late:
+        polls = 0
+
+        def slow_feed(_handler: object) -> Reply:
+            nonlocal polls
+            polls += 1
+            if polls == 1:  # the first poll outlasts the whole budget, which began before it
+                time.sleep(budget_s + 0.3)
+            return Reply(body=late.feed_body("late", range(2)), headers=FEED_TYPE)
+
+        late.add_outlet("late", articles=2, feed=slow_feed)
+        # The slow feed first and one worker: nothing else can begin before the budget is spent.
+        sources = late.write_sources(tmp_path / "sources.toml")
+        sources.write_text(sources.read_text() + DEMO_SOURCES.read_text())
+        overrides = {
+            "storage.db": str(db),
+            "http.host_map": site.host_map(),
+            "http.allow_private_network": True,
+            "http.per_host_delay_s": 0.0,
+        }
+        first = ingest_sources(
+            sources, overrides={**overrides, "ingest.max_run_s": budget_s, "ingest.workers": 1}
+        )
+        assert site.requests == []  # not one demo feed or page was attempted
+        untouched = run_query(
+            db,
+            "SELECT count(*) FROM feeds "
+            "WHERE last_fetched_at IS NULL AND consecutive_failures = 0 AND next_due_at <= now()",
+        ).rows
+        second = ingest_sources(sources, overrides=overrides)
+
+    demo_feeds = first.feeds - 1
+    assert (first.status, first.feeds_polled, first.feed_status) == ("completed", 1, {"ok": 1})
+    assert (first.feeds_deferred, first.articles_pending, first.articles_deferred) == (
+        demo_feeds,
+        2,
+        2,
+    )
+    assert (first.articles_stored, first.article_status, first.failures) == (0, {}, {})
+    deferred = run_query(
+        db,
+        "SELECT kind, status, reason, attempts, count(*) FROM fetches "
+        "WHERE run_id = ? AND status <> 'ok' GROUP BY ALL ORDER BY kind",
+        params=[first.run_id],
+    ).rows
+    assert deferred == [
+        ("article", "deferred", "deferred", 0, 2),
+        ("feed", "deferred", "deferred", 0, demo_feeds),
+    ]
+    # The deferred feeds were not pushed into backoff: never fetched, no failure counted.
+    assert untouched == [(demo_feeds,)]
+    runs = run_query(
+        db, "SELECT status, summary->>'$.feeds_deferred' FROM runs ORDER BY started_at"
+    ).rows
+    assert runs == [("completed", str(demo_feeds)), ("completed", "0")]
+
+    # The next run, with the default budget, fetches every feed and page the first one deferred.
+    assert (second.feeds_polled, second.feeds_deferred, second.articles_deferred) == (
+        first.feeds,
+        0,
+        0,
+    )
+    assert second.failures == {}
+    left = run_query(
+        db,
+        "SELECT d.url FROM fetches d WHERE d.run_id = ? AND d.status = 'deferred' "
+        "AND NOT EXISTS (SELECT 1 FROM fetches f "
+        "                WHERE f.run_id = ? AND f.url = d.url AND f.status = 'ok')",
+        params=[first.run_id, second.run_id],
+    ).rows
+    assert left == []
+    articles = set(stored(db))
+    assert set(labels()) <= articles and len(articles) == len(labels()) + 2
+    assert second.articles_stored == len(labels()) + 2

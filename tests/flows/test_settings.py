@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 
 from parallax.flows.errors import ConfigError
-from parallax.flows.settings import DEFAULTS_FILE, Settings, load_settings, read_toml
+from parallax.flows.resources import defaults_file
+from parallax.flows.settings import Settings, load_settings, read_toml
 
 
 def test_the_shipped_file_states_exactly_the_code_defaults() -> None:
-    shipped = read_toml(DEFAULTS_FILE)
+    shipped = read_toml(defaults_file())
     defaults = Settings()
     documented = {(s, k) for s, table in shipped.items() for k in table}
     declared = {
@@ -99,6 +100,8 @@ def test_an_unknown_environment_setting_is_an_error() -> None:
         ("ingest.article_batch_size", 0),
         ("ingest.max_feed_failure_share", 1.5),
         ("ingest.feed_backoff_step_s", -1),
+        ("ingest.max_run_s", 0),
+        ("ingest.max_run_s", -5),
     ],
 )
 def test_ingest_settings_are_range_checked(key: str, value: float) -> None:
