@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.connectors.loopback import reset
+from tests.connectors.loopback import close_tracked, reset
 from tests.servers import TestServer, serving
 
 
@@ -14,6 +14,13 @@ from tests.servers import TestServer, serving
 def shared_server() -> Iterator[TestServer]:
     with serving() as running:
         yield running
+
+
+@pytest.fixture(autouse=True)
+def _close_clients() -> Iterator[None]:
+    """Close the HTTP clients a test made through the helpers, however it ended."""
+    yield
+    close_tracked()
 
 
 @pytest.fixture

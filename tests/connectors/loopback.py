@@ -33,6 +33,22 @@ def reset(server: TestServer) -> TestServer:
     return server
 
 
+_OPEN: list[HttpClient] = []
+
+
+def tracked(client: HttpClient) -> HttpClient:
+    """Register a client to be closed when the test ends (tests/connectors/conftest.py): a
+    client left open holds pooled sockets that the garbage collector reports as unraisable."""
+    _OPEN.append(client)
+    return client
+
+
+def close_tracked() -> None:
+    """Close every client registered by `tracked` so far."""
+    while _OPEN:
+        _OPEN.pop().close()
+
+
 def loopback_client(
     *,
     resolver: Resolver | None = None,
@@ -51,7 +67,9 @@ def loopback_client(
         "retries": 0,
         **overrides,
     }
-    return HttpClient(HttpConfig(**config), resolver=resolver, address_policy=address_policy)
+    return tracked(
+        HttpClient(HttpConfig(**config), resolver=resolver, address_policy=address_policy)
+    )
 
 
 def read_request(conn: socket.socket) -> bytes:

@@ -39,6 +39,7 @@ from tests.connectors.loopback import (
     read_request,
     replies,
     silent,
+    tracked,
 )
 from tests.servers import Reply, TestServer
 
@@ -335,7 +336,7 @@ def test_an_unknown_host_reaches_a_feed_as_a_dns_error_without_a_real_lookup() -
         asked.append(host)
         raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
 
-    http = HttpClient(HttpConfig(retries=0), resolver=resolver)
+    http = tracked(HttpClient(HttpConfig(retries=0), resolver=resolver))
     poll = poll_feed(http, FeedState(url="http://gone.example/feed.xml", outlet="Gone"))
     assert (poll.status, poll.reason, poll.consecutive_failures) == (
         FetchStatus.TEMPORARY,

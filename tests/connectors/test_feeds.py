@@ -14,6 +14,7 @@ from parallax.connectors.feeds import NotAFeed, failure_backoff, parse_feed, pol
 from parallax.connectors.http import HttpClient, HttpConfig
 from parallax.connectors.records import FeedState, FetchStatus, Reason
 from tests.conftest import DATA
+from tests.connectors.loopback import tracked
 from tests.servers import Reply, serving
 
 FEED_URL = "http://feeds.example/section/feed.xml"
@@ -97,7 +98,7 @@ RSS = (DATA / "feeds" / "rss_basic.xml").read_bytes()
 def test_poll_feed_parses_then_recognises_unchanged_content() -> None:
     with serving() as server:
         server.route("/feed.xml", Reply(body=RSS, headers={"Content-Type": "application/rss+xml"}))
-        http = HttpClient(HttpConfig(allow_private_network=True, per_host_delay_s=0))
+        http = tracked(HttpClient(HttpConfig(allow_private_network=True, per_host_delay_s=0)))
         state = FeedState(url=server.url("/feed.xml"), outlet="Feeds Example")
         first = poll_feed(http, state)
         assert (first.status, first.reason) == (FetchStatus.OK, Reason.OK)
@@ -118,7 +119,7 @@ def test_poll_feed_parses_then_recognises_unchanged_content() -> None:
 def test_poll_feed_counts_failures_and_backs_off() -> None:
     with serving() as server:
         server.route("/feed.xml", Reply(body=b"<html><body>moved</body></html>"))
-        http = HttpClient(HttpConfig(allow_private_network=True, per_host_delay_s=0))
+        http = tracked(HttpClient(HttpConfig(allow_private_network=True, per_host_delay_s=0)))
         state = FeedState(url=server.url("/feed.xml"), outlet="X", consecutive_failures=2)
         poll = poll_feed(http, state, backoff_step=timedelta(minutes=10))
         assert (poll.status, poll.reason) == (FetchStatus.SOFT, Reason.NOT_A_FEED)

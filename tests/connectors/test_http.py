@@ -13,6 +13,7 @@ import pytest
 
 from parallax.connectors.http import HostLimiter, HttpClient, HttpConfig, parse_retry_after
 from parallax.connectors.records import FetchStatus, Reason
+from tests.connectors.loopback import tracked
 from tests.servers import Reply, TestServer, serving
 
 
@@ -32,7 +33,7 @@ def client(**overrides: object) -> HttpClient:
         "total_timeout_s": 5.0,
         **overrides,
     }
-    return HttpClient(HttpConfig(**config))  # type: ignore[arg-type]
+    return tracked(HttpClient(HttpConfig(**config)))  # type: ignore[arg-type]
 
 
 def test_ok_body_is_decoded_and_hashed(server: TestServer) -> None:
@@ -244,8 +245,8 @@ def test_unknown_host_is_a_dns_error_without_asking_a_real_resolver() -> None:
     def resolver(host: str, port: int) -> list[str]:
         raise socket.gaierror(socket.EAI_NONAME, "unknown")
 
-    http = HttpClient(HttpConfig(retries=0), resolver=resolver)
-    result = http.fetch("http://no-such-outlet.example/feed")
+    with HttpClient(HttpConfig(retries=0), resolver=resolver) as http:
+        result = http.fetch("http://no-such-outlet.example/feed")
     assert (result.status, result.reason) == (FetchStatus.TEMPORARY, Reason.DNS_ERROR)
 
 
@@ -253,7 +254,8 @@ def test_unknown_host_is_a_dns_error_without_asking_a_real_resolver() -> None:
     "url", ["ftp://x.example/", "file:///etc/passwd", "javascript:alert(1)", "data:text/html,hi"]
 )
 def test_non_http_schemes_are_refused_before_connecting(url: str) -> None:
-    result = HttpClient(HttpConfig()).fetch(url)
+    with HttpClient(HttpConfig()) as http:
+        result = http.fetch(url)
     assert (result.status, result.reason) == (FetchStatus.HARD, Reason.BAD_SCHEME)
 
 

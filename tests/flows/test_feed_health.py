@@ -55,7 +55,7 @@ def feed_row(db: Path, url: str) -> dict[str, Any]:
 
 def test_a_feed_failing_50_times_in_a_row_is_still_polled_and_the_cap_holds(db_path: Path) -> None:
     client = HttpClient(HttpConfig(allow_private_network=True, per_host_delay_s=0, retries=0))
-    with news_site() as site:
+    with client, news_site() as site:
         url = site.add_outlet("flaky", articles=0)
 
         def poll_once(store: Store, run: str) -> FeedPoll:
