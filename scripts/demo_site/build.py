@@ -52,17 +52,26 @@ def make_page(corpus: Corpus, outlet: Outlet, article: Article) -> Page:
         most_read=most_read(outlet, article, related),
         comments=pick_comments(outlet.domain, article.path),
         credit=wire_credit(corpus, article),
+        translation_of=translation_url(corpus, article),
     )
 
 
 def wire_credit(corpus: Corpus, article: Article) -> str:
-    """The agency a wire copy credits on the page, or "" when none is due."""
+    """The agency a wire copy, or a translated wire story, credits on the page, or ""."""
     original = corpus.article(article.copy_of) if article.role == "wire-copy" else None
-    if original is None:
+    if article.translation_of:
+        original = corpus.article(article.translation_of)
+    if original is None or original.role != "wire":
         return ""
     agency = corpus.outlet(original.outlet).name
     # A copy whose text already credits the agency needs no second credit line.
     return "" if f"({agency})" in article.body or f"— {agency}" in article.body else agency
+
+
+def translation_url(corpus: Corpus, article: Article) -> str:
+    """The URL of the article a translation renders, or "" for an article in its own words."""
+    original = corpus.article(article.translation_of) if article.translation_of else None
+    return corpus.url_of(original) if original else ""
 
 
 def page_text(corpus: Corpus, article: Article) -> str:

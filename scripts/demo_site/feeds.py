@@ -59,7 +59,7 @@ def _rss(outlet: Outlet, feed: Feed, items: list[Article]) -> ET.Element:
     _sub(channel, "title", feed.title)
     _sub(channel, "link", outlet.url("/"))
     _sub(channel, "description", outlet.tagline)
-    _sub(channel, "language", outlet.language)
+    _sub(channel, "language", feed.language)
     _sub(
         channel,
         f"{{{ATOM}}}link",
@@ -89,7 +89,7 @@ def _atom(outlet: Outlet, feed: Feed, items: list[Article]) -> ET.Element:
     """An Atom 1.0 document."""
     # Atom is the default namespace here, declared as a plain attribute: ElementTree's own
     # default_namespace option refuses the unqualified attributes (rel, href) Atom uses.
-    root = ET.Element("feed", {"xmlns": ATOM, f"{{{XML}}}lang": outlet.language})
+    root = ET.Element("feed", {"xmlns": ATOM, f"{{{XML}}}lang": feed.language})
     _sub(root, "id", f"tag:{outlet.domain},2021:feed:{feed.path}")
     _sub(root, "title", feed.title)
     _sub(root, "subtitle", outlet.tagline)

@@ -18,6 +18,7 @@ from .pages import (
     page_config,
     script_json,
     section_href,
+    text_direction,
 )
 from .styles import (
     BROADCASTER_CSS,
@@ -32,7 +33,7 @@ from .styles import (
 def _doc(page: Page, css: str, body: str, og: bool = True, body_attrs: str = "") -> str:
     """A complete HTML document around a rendered <body> content."""
     return (
-        f'<!DOCTYPE html>\n<html lang="{attr(page.article.language)}">\n'
+        f'<!DOCTYPE html>\n<html lang="{attr(page.article.language)}"{text_direction(page)}>\n'
         f"{head(page, css, og)}\n<body{body_attrs}>\n{body.strip()}\n</body>\n</html>\n"
     )
 

@@ -35,6 +35,7 @@ LABEL_COLUMNS = (
     "feed_date",
     "language",
     "copy_of",
+    "translation_of",
     "quotes",
     "sections",
 )
@@ -76,6 +77,7 @@ def labels_csv(corpus: Corpus) -> str:
     for outlet in corpus.outlets:
         for a in outlet.articles:
             original = corpus.article(a.copy_of) if a.copy_of else None
+            source = corpus.article(a.translation_of) if a.translation_of else None
             rows.append(
                 {
                     "url": outlet.url(a.path),
@@ -89,6 +91,7 @@ def labels_csv(corpus: Corpus) -> str:
                     "feed_date": str(any(f.dates for f in outlet.feeds_carrying(a))).lower(),
                     "language": a.language,
                     "copy_of": corpus.url_of(original) if original else "",
+                    "translation_of": corpus.url_of(source) if source else "",
                     "quotes": json.dumps(
                         [{"speaker": q.speaker, "text": q.text} for q in a.quotes],
                         ensure_ascii=False,

@@ -30,8 +30,13 @@ MONTHS = (
 )
 # Offsets of the outlets' home time zones in December, in minutes, and how pages name them.
 _ZONES = {0: "GMT", 60: "CET", 120: "EET", 180: "MSK", 330: "IST", -300: "EST", -480: "PST"}
-# A live update starts with its time, e.g. "16:05 GMT — ..."; the time is set in bold.
-_LIVE_TIME = re.compile(r"(\d{1,2}[:.]\d{2}(?: [A-Z]{2,5})?)( [\u2014\u2013-] .*)", re.DOTALL)
+# A live update starts with its time, e.g. "16:05 GMT — ..." (French pages: "16h05 — ...");
+# the time is set in bold.
+_LIVE_TIME = re.compile(r"(\d{1,2}[:.h]\d{2}(?: [A-Z]{2,5})?)( [\u2014\u2013-] .*)", re.DOTALL)
+
+
+# Languages written right to left: their pages say so with <html dir="rtl">.
+_RTL = ("ar", "fa", "he", "ur")
 
 
 def esc(text: str) -> str:
@@ -55,6 +60,7 @@ class Page:
     most_read: tuple[Article, ...]
     comments: tuple[Comment, ...]
     credit: str
+    translation_of: str = ""  # the URL of the original, when the article is a translation
 
     @property
     def url(self) -> str:
@@ -168,6 +174,11 @@ def _live_text(block: str) -> str:
     return f'<strong class="update-time">{esc(match[1])}</strong>{esc(match[2])}'
 
 
+def text_direction(page: Page) -> str:
+    """The `dir` attribute of a page written right to left, else ""."""
+    return ' dir="rtl"' if page.article.language.split("-")[0] in _RTL else ""
+
+
 def head(page: Page, css: str, og: bool = True) -> str:
     """The <head> element: title, canonical, social and article metadata, feeds, style, script."""
     article, outlet = page.article, page.outlet
@@ -214,6 +225,8 @@ def _full_meta(page: Page) -> list[str]:
     if article.author:
         lines.append(f'<meta name="author" content="{attr(article.author)}">')
         data["author"] = {"@type": "Person", "name": article.author}
+    if page.translation_of:
+        data["translationOfWork"] = {"@id": page.translation_of}
     lines.append(f'<meta property="article:published_time" content="{when}">')
     lines.append(f'<script type="application/ld+json">{script_json(data)}</script>')
     return lines

@@ -36,7 +36,7 @@ NEIGHBOUR_EVENTS = (
 EVENTS = (SEED_EVENT, *NEIGHBOUR_EVENTS, "unrelated")
 
 _OUTLET_KEYS = ("slug", "name", "domain", "kind", "country", "language", "layout", "tagline")
-_FEED_KEYS = ("path", "format", "title", "sections", "link_style", "dates")
+_FEED_KEYS = ("path", "format", "title", "sections", "link_style", "dates", "language")
 _ARTICLE_KEYS = (
     "path",
     "sections",
@@ -49,6 +49,7 @@ _ARTICLE_KEYS = (
     "event",
     "role",
     "copy_of",
+    "translation_of",
     "quotes",
     "body",
 )
@@ -72,6 +73,7 @@ class Feed:
     sections: tuple[str, ...]
     link_style: str
     dates: bool
+    language: str
 
 
 @dataclass(frozen=True)
@@ -90,12 +92,13 @@ class Article:
     event: str
     role: str
     copy_of: str
+    translation_of: str
     quotes: tuple[Quote, ...]
     body: str
 
     @property
     def key(self) -> str:
-        """The article's corpus-wide id, as `copy_of` writes it: `<slug>:<path>`."""
+        """The article's corpus-wide id, as `copy_of` and `translation_of` write it."""
         return f"{self.outlet}:{self.path}"
 
     @property
@@ -251,7 +254,7 @@ def _read_outlet(data: dict[str, Any], file: Path, problems: list[str]) -> Outle
         table.problem(f"slug {slug!r} differs from the file name {file.stem!r}")
     language = table.text("language")
     feeds = tuple(
-        _read_feed(_Table(f, f"{file}: feed {f.get('path', '?')}", problems, _FEED_KEYS))
+        _read_feed(_Table(f, f"{file}: feed {f.get('path', '?')}", problems, _FEED_KEYS), language)
         for f in table.tables("feeds")
     )
     if not feeds:
@@ -276,8 +279,8 @@ def _read_outlet(data: dict[str, Any], file: Path, problems: list[str]) -> Outle
     )
 
 
-def _read_feed(table: _Table) -> Feed:
-    """Read one [[outlet.feeds]] table."""
+def _read_feed(table: _Table, outlet_language: str) -> Feed:
+    """Read one [[outlet.feeds]] table; its language defaults to the outlet's."""
     return Feed(
         path=table.text("path", blank=False),
         format=table.text("format", FEED_FORMATS),
@@ -285,6 +288,7 @@ def _read_feed(table: _Table) -> Feed:
         sections=table.texts("sections"),
         link_style=table.text("link_style", LINK_STYLES),
         dates=table.flag("dates"),
+        language=table.text("language", default=outlet_language),
     )
 
 
@@ -316,6 +320,7 @@ def _read_article(table: _Table, outlet: str, outlet_language: str) -> Article:
         event=table.text("event", EVENTS),
         role=table.text("role", ROLES),
         copy_of=table.text("copy_of", default=""),
+        translation_of=table.text("translation_of", default=""),
         quotes=tuple(quotes),
         body=table.text("body", blank=False),
     )

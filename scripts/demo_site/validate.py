@@ -9,11 +9,11 @@ from collections.abc import Iterable
 from .stories import NEIGHBOUR_EVENTS, SEED_EVENT, Article, Corpus, Outlet
 from .urls import feed_item_id, site_file
 
-_FeedRow = tuple[str, str, tuple[str, ...]]
+_FeedRow = tuple[str, str, tuple[str, ...], str]
 _OutletRow = tuple[str, str, str, str, str, tuple[_FeedRow, ...]]
 
 # The fixed outlet table of STORIES-FORMAT.md: slug -> (name, domain, kind, country, layout,
-# feeds as (path, format, sections)). A stories file must agree with it.
+# feeds as (path, format, sections, language)). A stories file must agree with it.
 OUTLET_TABLE: dict[str, _OutletRow] = {
     "northwire": (
         "Northwire",
@@ -21,7 +21,10 @@ OUTLET_TABLE: dict[str, _OutletRow] = {
         "wire",
         "US",
         "wire",
-        (("/world/rss.xml", "rss", ("world",)), ("/politics/atom.xml", "atom", ("politics",))),
+        (
+            ("/world/rss.xml", "rss", ("world",), "en"),
+            ("/politics/atom.xml", "atom", ("politics",), "en"),
+        ),
     ),
     "abs": (
         "Albion Broadcasting Service",
@@ -29,7 +32,10 @@ OUTLET_TABLE: dict[str, _OutletRow] = {
         "public",
         "GB",
         "broadcaster",
-        (("/news/world/rss.xml", "rss", ("world",)),),
+        (
+            ("/news/world/rss.xml", "rss", ("world",), "en"),
+            ("/arabic/rss.xml", "rss", ("arabic",), "ar"),
+        ),
     ),
     "rheinpost": (
         "Rhein Post",
@@ -37,7 +43,10 @@ OUTLET_TABLE: dict[str, _OutletRow] = {
         "private",
         "DE",
         "classic",
-        (("/english/rss.xml", "rss", ("world", "politics")),),
+        (
+            ("/english/rss.xml", "rss", ("world", "politics"), "en"),
+            ("/rss/nachrichten.xml", "rss", ("politik", "wirtschaft"), "de"),
+        ),
     ),
     "clarion": (
         "The Daily Clarion",
@@ -45,7 +54,10 @@ OUTLET_TABLE: dict[str, _OutletRow] = {
         "tabloid",
         "US",
         "tabloid",
-        (("/feeds/news.rss", "rss", ("world",)), ("/feeds/politics.rss", "rss", ("politics",))),
+        (
+            ("/feeds/news.rss", "rss", ("world",), "en"),
+            ("/feeds/politics.rss", "rss", ("politics",), "en"),
+        ),
     ),
     "apr": (
         "Atlantic Policy Review",
@@ -53,7 +65,7 @@ OUTLET_TABLE: dict[str, _OutletRow] = {
         "magazine",
         "US",
         "magazine",
-        (("/analysis/feed.atom", "atom", ("analysis",)),),
+        (("/analysis/feed.atom", "atom", ("analysis",), "en"),),
     ),
     "courier": (
         "Moskva Courier",
@@ -61,7 +73,11 @@ OUTLET_TABLE: dict[str, _OutletRow] = {
         "state",
         "RU",
         "classic",
-        (("/en/feed.atom", "atom", ("world",)),),
+        (
+            ("/en/feed.atom", "atom", ("world",), "en"),
+            ("/ru/feed.atom", "atom", ("mir",), "ru"),
+            ("/ar/feed.atom", "atom", ("arabic",), "ar"),
+        ),
     ),
     "dnipro": (
         "Dnipro Daily",
@@ -70,8 +86,9 @@ OUTLET_TABLE: dict[str, _OutletRow] = {
         "UA",
         "modern",
         (
-            ("/rss/all.xml", "rss", ("world", "politics")),
-            ("/rss/politics.xml", "rss", ("politics",)),
+            ("/rss/all.xml", "rss", ("world", "politics"), "en"),
+            ("/rss/politics.xml", "rss", ("politics",), "en"),
+            ("/uk/rss.xml", "rss", ("polityka", "suspilstvo"), "uk"),
         ),
     ),
     "signal": (
@@ -80,7 +97,7 @@ OUTLET_TABLE: dict[str, _OutletRow] = {
         "public",
         "SE",
         "broadcaster",
-        (("/feeds/world.atom", "atom", ("world",)),),
+        (("/feeds/world.atom", "atom", ("world",), "en"),),
     ),
     "quotidien": (
         "Le Quotidien Global",
@@ -88,7 +105,10 @@ OUTLET_TABLE: dict[str, _OutletRow] = {
         "private",
         "FR",
         "modern",
-        (("/en/atom.xml", "atom", ("world", "analysis")),),
+        (
+            ("/en/atom.xml", "atom", ("world", "analysis"), "en"),
+            ("/fr/atom.xml", "atom", ("monde",), "fr"),
+        ),
     ),
     "indus": (
         "Indus Chronicle",
@@ -96,7 +116,7 @@ OUTLET_TABLE: dict[str, _OutletRow] = {
         "private",
         "IN",
         "classic",
-        (("/world/feed.xml", "rss", ("world",)),),
+        (("/world/feed.xml", "rss", ("world",), "en"),),
     ),
 }
 
@@ -146,9 +166,12 @@ def _outlet_problems(outlet: Outlet) -> Iterable[str]:
     ):
         if want != got:
             yield f"{key} = {got!r}, but the outlet table says {want!r}"
-    got_feeds = tuple((f.path, f.format, f.sections) for f in outlet.feeds)
+    got_feeds = tuple((f.path, f.format, f.sections, f.language) for f in outlet.feeds)
     if sorted(got_feeds) != sorted(feeds):
         yield f"feeds {got_feeds} differ from the outlet table's {feeds}"
+    for feed in outlet.feeds:
+        if not _LANGUAGE.fullmatch(feed.language):
+            yield f"feed {feed.path}: language {feed.language!r} is not a code like 'en' or 'en-GB'"
 
 
 def _path_problems(outlet: Outlet) -> Iterable[str]:
@@ -208,7 +231,15 @@ def _article_problems(article: Article, outlet: Outlet, corpus: Corpus) -> Itera
     for quote in article.quotes:
         if quote.text and quote.text not in text:
             yield f"quote {quote.text!r} ({quote.speaker}) is not verbatim in the body"
+    for feed in outlet.feeds_carrying(article):
+        # An edition feed in another language than the outlet's carries that language only.
+        if feed.language != outlet.language and article.language != feed.language:
+            yield (
+                f"language {article.language!r}, but it is in the {feed.language!r} "
+                f"feed {feed.path}"
+            )
     yield from _copy_problems(article, corpus)
+    yield from _translation_problems(article, corpus)
 
 
 def _copy_problems(article: Article, corpus: Corpus) -> Iterable[str]:
@@ -229,6 +260,23 @@ def _copy_problems(article: Article, corpus: Corpus) -> Iterable[str]:
         yield f"copy_of {article.copy_of!r} has role {original.role!r}, not 'wire'"
 
 
+def _translation_problems(article: Article, corpus: Corpus) -> Iterable[str]:
+    """Problems of `translation_of`: another article of the corpus, in another language."""
+    if not article.translation_of:
+        return
+    if article.role == "wire-copy":
+        yield "a translation is not a 'wire-copy': give it another role and no copy_of"
+    original = corpus.article(article.translation_of)
+    if original is None:
+        yield f"translation_of {article.translation_of!r} names no article of the corpus"
+    elif original.key == article.key:
+        yield "translation_of names the article itself"
+    elif original.language == article.language:
+        yield f"translation_of {article.translation_of!r} is in the same language"
+    elif original.translation_of:
+        yield f"translation_of {article.translation_of!r} is itself a translation"
+
+
 def summary(corpus: Corpus) -> tuple[list[str], list[str]]:
     """Counts of the corpus as printable lines, and warnings for unmet corpus minimums."""
     articles = corpus.articles
@@ -241,6 +289,7 @@ def summary(corpus: Corpus) -> tuple[list[str], list[str]]:
     ):
         counts = Counter(str(getattr(a, key)) for a in articles)
         lines.append(f"per {label}: " + ", ".join(f"{k} {n}" for k, n in sorted(counts.items())))
+    lines.append(f"translations: {sum(bool(a.translation_of) for a in articles)}")
     return lines, _minimum_warnings(corpus) + _short_body_warnings(corpus)
 
 
