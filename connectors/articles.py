@@ -13,6 +13,8 @@ import trafilatura
 from lxml.html import HtmlElement
 from trafilatura.settings import Document
 
+from parallax.analysis.language_id import detect_language
+from parallax.analysis.wordcount import count_words
 from parallax.connectors.http import HttpClient
 from parallax.connectors.pagedates import find_published_time
 from parallax.connectors.records import (
@@ -30,7 +32,8 @@ from parallax.connectors.urls import InvalidURL, check_url
 _LANG = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
 _DATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
 # Below this, what the extractor found is a menu or a caption, not a story; the shortest real
-# news briefs run to 40 words and more.
+# news briefs run to 40 words and more. Words as count_words counts them, so a Chinese or
+# Japanese text needs about 34 characters, as much as one sentence of news holds.
 MIN_WORDS = 20
 
 
@@ -117,8 +120,9 @@ def extract_page(html: bytes, url: str, *, charset: str | None = None) -> Extrac
     )
     if not isinstance(doc, Document) or not doc.text or not doc.text.strip():
         raise NoText("no main text found")
-    if len(doc.text.split()) < MIN_WORDS:
-        raise NoText(f"only {len(doc.text.split())} words of text found")
+    words = count_words(doc.text)
+    if words < MIN_WORDS:
+        raise NoText(f"only {words} words of text found")
     date, has_time = (published, True) if published else _parse_page_date(doc.date)
     return ExtractedPage(
         text=clean_text(doc.text),
@@ -166,6 +170,7 @@ def build_article(
     page = extract_page(html, final_url or url, charset=charset)
     published, source = choose_published(page, entry, first_seen)
     title = page.title or (entry.title if entry is not None else "") or ""
+    detected = detect_language(page.text)
     return Article(
         url=url,
         outlet=outlet,
@@ -181,7 +186,9 @@ def build_article(
         language=page.language,
         description=page.description or (entry.summary[:2000] if entry is not None else None),
         sitename=page.sitename,
-        word_count=len(page.text.split()),
+        word_count=count_words(page.text),
+        detected_language=detected.language,
+        detection_confidence=detected.confidence,
     )
 
 

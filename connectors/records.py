@@ -150,10 +150,12 @@ class Article:
     final_url: str = ""
     canonical_url: str | None = None
     author: str | None = None
-    language: str | None = None
+    language: str | None = None  # as the page declares it (<html lang>, Content-Language)
     description: str | None = None
     sitename: str | None = None
-    word_count: int = 0
+    word_count: int = 0  # words in any script (analysis.wordcount.count_words)
+    detected_language: str | None = None  # from the text, beside the declared `language`
+    detection_confidence: float | None = None  # the detector's probability for it, 0..1
 
 
 @dataclass(frozen=True)

@@ -128,17 +128,23 @@ def print_pipeline_summary(summary: Any, db: str, elapsed: float) -> None:
                 f"; {compare['claims_carried']} of {compare['claims']} claims carried,"
                 f" {compare['exclusive_sentences']} sentences one outlet alone reported"
             )
-        # Stories in a language the model (claims) or the event's main language (framing)
-        # does not cover sit out those comparisons.
+        # Stories sit out claims in a language the model does not read, and framing in a
+        # language with too few stories or outlets to compare (the report says why, per language).
         parts = []
         skipped = compare.get("stories_not_aligned", 0)
         if skipped:
+            unread = ", ".join(compare.get("languages_not_aligned", []))
             parts.append(
                 f"{skipped} {'story' if skipped == 1 else 'stories'} from claims and exclusives"
+                + (f" ({unread})" if unread else "")
             )
         unframed = compare.get("stories_not_framed", 0)
         if unframed:
-            parts.append(f"{unframed} from framing (it compares {compare['framing_language']})")
+            left = ", ".join(compare.get("languages_not_framed", []))
+            parts.append(f"{unframed} from framing" + (f" ({left})" if left else ""))
+        framed = compare.get("framing_languages", [])
+        if framed:
+            line += f"; framing within {', '.join(framed)}"
         if parts:
             line += "; left out for their language: " + ", ".join(parts)
         lines.append(line)

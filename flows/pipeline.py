@@ -98,7 +98,7 @@ def run_embed(request: Request) -> EmbedSummary:
     embed = settings.embed
     with _open(settings) as store:
         store.upsert_seed(win.seed, text_hash(win.seed.text))
-        texts, stories = texts_to_embed(store, win)
+        texts, stories = texts_to_embed(store, win, documents=settings.cluster.weighs_documents)
         todo = missing_texts(store, settings, texts)
     summary = EmbedSummary(
         model=embed.model, stories=stories, texts=len(texts), reused=len(texts) - len(todo)

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from parallax.analysis.claims import Claim
+from parallax.analysis.language_id import detect_language
 from parallax.analysis.records import Seed
 from parallax.analysis.text import sentences
 from parallax.flows.errors import UserInputError
@@ -78,6 +79,7 @@ def load_seed(path: str | Path, seed_date: str | None = None) -> Seed:
         published_at=parse_when(when, "the seed date"),
         title=title.strip(),
         path=str(path),
+        language=detect_language(text).language,
     )
 
 

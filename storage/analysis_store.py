@@ -61,14 +61,14 @@ class AnalysisStore(Database):
         """
         rows = self._con.execute(
             """SELECT url, outlet, coalesce(title, ''), text, published_at, date_source, language,
-                      coalesce(word_count, 0),
+                      coalesce(word_count, 0), detected_language, detection_confidence,
                       CASE WHEN date_source = 'first_seen' THEN published_at >= $start
                            ELSE published_at BETWEEN $start AND $end END AS inside
                FROM articles ORDER BY published_at, url""",
             {"start": start, "end": end},
         ).fetchall()
-        inside = [Story(*row[:8]) for row in rows if row[8]]
-        outside = [row[0] for row in rows if not row[8]]
+        inside = [Story(*row[:10]) for row in rows if row[10]]
+        outside = [row[0] for row in rows if not row[10]]
         return inside, outside
 
     # -- embeddings ---------------------------------------------------------------------------
@@ -260,12 +260,13 @@ class AnalysisStore(Database):
         """The event's stories of a clustering, and each one's similarity to the seed."""
         rows = self._con.execute(
             """SELECT a.url, a.outlet, coalesce(a.title, ''), a.text, a.published_at,
-                      a.date_source, a.language, coalesce(a.word_count, 0), m.similarity_to_seed
+                      a.date_source, a.language, coalesce(a.word_count, 0), a.detected_language,
+                      a.detection_confidence, m.similarity_to_seed
                FROM cluster_members m JOIN articles a USING (url)
                WHERE m.clustering_id = ? AND m.in_event ORDER BY a.published_at, a.url""",
             [clustering_id],
         ).fetchall()
-        return [Story(*row[:8]) for row in rows], {row[0]: float(row[8]) for row in rows}
+        return [Story(*row[:10]) for row in rows], {row[0]: float(row[10]) for row in rows}
 
     def record_comparison(self, clustering_id: str, comparison: Comparison) -> None:
         """Store per-outlet coverage and copies for a clustering (replacing earlier ones)."""
@@ -340,8 +341,10 @@ class AnalysisStore(Database):
         quotes: Sequence[QuoteRecord],
         terms: Sequence[TermRecord],
         splitting: Sequence[SplitRecord],
+        languages: Sequence[TermRecord] = (),
     ) -> None:
-        """Store the event's quotes and framing terms for a clustering (replacing earlier ones)."""
+        """Store the event's quotes and framing terms for a clustering (replacing earlier ones),
+        and how framing treated each language of its stories."""
         quote_schema = pa.schema(
             [
                 ("clustering_id", pa.string()),
@@ -358,6 +361,7 @@ class AnalysisStore(Database):
         term_schema = pa.schema(
             [
                 ("clustering_id", pa.string()),
+                ("language", pa.string()),
                 ("outlet", pa.string()),
                 ("rank", pa.int32()),
                 ("term", pa.string()),
@@ -370,6 +374,7 @@ class AnalysisStore(Database):
         split_schema = pa.schema(
             [
                 ("clustering_id", pa.string()),
+                ("language", pa.string()),
                 ("rank", pa.int32()),
                 ("term", pa.string()),
                 ("spread", pa.float64()),
@@ -390,6 +395,20 @@ class AnalysisStore(Database):
                     for s in splitting
                 ],
                 split_schema,
+            ),
+            (
+                "framing_languages",
+                [{"clustering_id": clustering_id, **row} for row in languages],
+                pa.schema(
+                    [
+                        ("clustering_id", pa.string()),
+                        ("language", pa.string()),
+                        ("stories", pa.int32()),
+                        ("outlets", pa.int32()),
+                        ("compared", pa.bool_()),
+                        ("reason", pa.string()),
+                    ]
+                ),
             ),
         ]
         self._replace_batches(clustering_id, batches)

@@ -81,6 +81,8 @@ ARTICLE_SCHEMA = pa.schema(
         ("first_seen_at", TS),
         ("fetched_at", TS),
         ("run_id", pa.string()),
+        ("detected_language", pa.string()),
+        ("detection_confidence", pa.float64()),
     ]
 )
 FEED_STATE_SCHEMA = pa.schema(
@@ -477,6 +479,8 @@ class IngestStore(Database):
                 "first_seen_at": f.job.first_seen_at,
                 "fetched_at": f.fetch.fetched_at,
                 "run_id": run_id,
+                "detected_language": a.detected_language,
+                "detection_confidence": a.detection_confidence,
             }
             for f in fetches
             if (a := f.article) is not None

