@@ -22,6 +22,7 @@ from parallax.connectors.records import (
     ArticleFetch,
     DateSource,
     FeedEntry,
+    FetchResult,
     FetchStatus,
     PendingArticle,
     Reason,
@@ -199,6 +200,11 @@ def fetch_article(client: HttpClient, job: PendingArticle) -> ArticleFetch:
     """Download and extract one article; every outcome is an ArticleFetch, never an error."""
     # Pages, unlike feeds, are what robots.txt speaks of: a disallowed one ends soft, unfetched.
     result = client.fetch(job.link, accept=PAGE_ACCEPT, check_robots=True)
+    return article_from(result, job)
+
+
+def article_from(result: FetchResult, job: PendingArticle) -> ArticleFetch:
+    """Extract a fetched page (live or replayed from an archive) into an ArticleFetch."""
     bare = replace(result, body=b"")
     if not result.ok:
         return ArticleFetch(job, result.status, result.reason, bare, None, detail=result.detail)

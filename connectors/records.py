@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from urllib.parse import urlsplit
 
 
 class FetchStatus(StrEnum):
@@ -96,6 +97,19 @@ class Outlet:
     language: str | None = None
     kind: str | None = None
     extra: dict[str, object] = field(default_factory=dict)
+    # For backfills: sitemaps to read (empty: those robots.txt names, else /sitemap.xml), and
+    # the path prefixes of the sections to keep from them (empty: every story).
+    sitemaps: tuple[str, ...] = ()
+    sitemap_sections: tuple[str, ...] = ()
+
+    @property
+    def site(self) -> str:
+        """The outlet's home page: its domain's, else its first feed's scheme and host."""
+        if self.domain:
+            scheme = urlsplit(self.feeds[0]).scheme if self.feeds else "https"
+            return f"{scheme}://{self.domain}/"
+        parts = urlsplit(self.feeds[0])
+        return f"{parts.scheme}://{parts.netloc}/"
 
 
 @dataclass(frozen=True)
@@ -124,6 +138,21 @@ class FeedParse:
     total_entries: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
     bozo: str = ""  # feedparser's complaint about the document, when it had one
+
+
+class EntrySource(StrEnum):
+    """Where an entry (a story's link) was found."""
+
+    FEED = "feed"  # a live feed
+    ARCHIVED_FEED = "archived_feed"  # a web archive's capture of a feed
+    SITEMAP = "sitemap"  # the outlet's sitemap
+
+
+class ArticleSource(StrEnum):
+    """Where an article's page was read."""
+
+    LIVE = "live"  # the outlet's site
+    ARCHIVE = "archive"  # a web archive's capture of the page
 
 
 class DateSource(StrEnum):
@@ -156,6 +185,9 @@ class Article:
     word_count: int = 0  # words in any script (analysis.wordcount.count_words)
     detected_language: str | None = None  # from the text, beside the declared `language`
     detection_confidence: float | None = None  # the detector's probability for it, 0..1
+    source: ArticleSource = ArticleSource.LIVE
+    captured_at: datetime | None = None  # an archived page's capture time
+    archive_url: str | None = None  # and where the archive replays it
 
 
 @dataclass(frozen=True)
@@ -195,6 +227,8 @@ class PendingArticle:
     outlet: str
     first_seen_at: datetime
     entry: FeedEntry
+    source: EntrySource = EntrySource.FEED  # where the entry came from (which fetch suits it)
+    captured_at: datetime | None = None  # the archived feed capture that listed it
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,8 @@ from parallax.storage.errors import QueryError, StorageError
 DEMO_DB = "demo.duckdb"
 DEMO_REPORT_DIR = "demo-report"
 DEMO_SITE_CONFIG = "demo-site.toml"
+DEMO_PAST_DB = "demo-past.duckdb"  # `parallax demo --backfill`
+DEMO_PAST_REPORT_DIR = "demo-past-report"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

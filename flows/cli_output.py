@@ -98,10 +98,68 @@ def print_ingest_summary(summary: Any, db: str, elapsed: float) -> None:
     click.echo("\n".join(lines))
 
 
+def backfill_lines(summary: Any) -> list[str]:
+    """What a backfill listed, fetched and stored, line by line (without the total time)."""
+
+    def counts(mapping: dict[str, int]) -> str:
+        return ", ".join(f"{count} {name}" for name, count in sorted(mapping.items())) or "none"
+
+    lines = [f"window     {summary.since} .. {summary.until} (from {summary.origin})"]
+    if summary.archive:
+        lines.append(
+            f"archive    {summary.archive}: {summary.listings_asked} feed listings asked, "
+            f"{summary.listings_reused} reused, {summary.listings_failed} failed; captures "
+            f"{summary.captures_listed} listed, {summary.captures_fetched} fetched"
+            + (f" ({counts(summary.capture_status)})" if summary.capture_status else "")
+            + f", {summary.captures_skipped} skipped (fetched before)"
+        )
+    if summary.origin in ("sitemaps", "all"):
+        lines.append(
+            f"sitemaps   {summary.sitemap_files} files read, {summary.sitemap_urls} stories in "
+            f"the window, {summary.sitemaps_refused} refused"
+        )
+    lines.append(
+        f"entries    {summary.entries_new} new"
+        + (
+            f", {summary.entries_outside_window} in captures but outside the window"
+            if summary.entries_outside_window
+            else ""
+        )
+    )
+    lines.append(
+        f"articles   {summary.articles_stored} stored of {summary.articles_pending} pending"
+        + (f" ({counts(summary.article_status)})" if summary.article_status else "")
+    )
+    failures = "; ".join(f"{kind}: {counts(reasons)}" for kind, reasons in summary.failures.items())
+    lines.append(f"failures   {failures or 'none'}")
+    return lines
+
+
+def print_backfill_summary(summary: Any, db: str, elapsed: float) -> None:
+    """A backfill's counts, failures by reason and timings, on stdout."""
+    seconds = summary.seconds
+    parts = [
+        f"{name} {seconds[key]:.1f} s"
+        for name, key in (
+            ("archive", "archive"),
+            ("sitemaps", "sitemaps"),
+            ("articles", "articles"),
+        )
+        if key in seconds
+    ]
+    lines = backfill_lines(summary)
+    lines.append(f"time       {elapsed:.1f} s in all: " + ", ".join(parts))
+    lines.append(f"database   {db}")
+    click.echo("\n".join(lines))
+
+
 def print_pipeline_summary(summary: Any, db: str, elapsed: float) -> None:
     """The ingest lines, then one line per analysis stage, then where the time went."""
+    from parallax.flows.backfill import BackfillSummary
     from parallax.flows.ingest import IngestSummary
 
+    if getattr(summary, "backfill", None):
+        click.echo("\n".join(backfill_lines(BackfillSummary(**summary.backfill))))
     if summary.ingest:
         print_ingest_summary(IngestSummary(**summary.ingest), db, summary.seconds.get("ingest", 0))
     embed, cluster, compare, report = (

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import time
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
-from parallax.flows.cli import DEMO_DB, DEMO_REPORT_DIR, DEMO_SITE_CONFIG, cli
+from parallax.flows.cli import (
+    DEMO_DB,
+    DEMO_PAST_DB,
+    DEMO_PAST_REPORT_DIR,
+    DEMO_REPORT_DIR,
+    DEMO_SITE_CONFIG,
+    cli,
+)
 from parallax.flows.cli_common import (
     F,
     Failure,
@@ -17,7 +26,12 @@ from parallax.flows.cli_common import (
     settings_for,
     sources_option,
 )
-from parallax.flows.cli_output import print_ingest_summary, print_pipeline_summary, progress_bar
+from parallax.flows.cli_output import (
+    print_backfill_summary,
+    print_ingest_summary,
+    print_pipeline_summary,
+    progress_bar,
+)
 from parallax.flows.settings import Settings
 
 
@@ -58,6 +72,75 @@ def ingest(
     settings = settings_for(ctx, overrides)
     load_sources(sources)  # fail on a bad file before starting Prefect
     _run_ingest(ctx, sources, settings, overrides)
+
+
+ORIGINS = ("wayback", "sitemaps", "all")
+origin_option = click.option(
+    "--from",
+    "origin",
+    type=click.Choice(ORIGINS),
+    default="all",
+    show_default=True,
+    help="Where a backfill looks: the web archive ([archive] wayback_url), the outlets' "
+    "sitemaps, or both.",
+)
+
+
+def _day(value: str, flag: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=flag) from None
+
+
+@cli.command()
+@sources_option
+@click.option("--since", required=True, metavar="DATE", help="First day of the window (UTC).")
+@click.option("--until", required=True, metavar="DATE", help="Last day of the window (UTC).")
+@origin_option
+@ingest_options
+@click.pass_context
+def backfill(
+    ctx: click.Context,
+    sources: str,
+    since: str,
+    until: str,
+    origin: str,
+    db: str | None,
+    allow_private_network: bool | None,
+    resolve: tuple[str, ...],
+    workers: int | None,
+) -> None:
+    """Gather a past window's stories from a web archive and the outlets' sitemaps.
+
+    Archived captures of each feed in the window are listed and read, and the stories they
+    list are fetched from the capture nearest their date; sitemaps add the stories they date in
+    the window. A backfill stopped half-way resumes where it stopped: nothing is fetched twice.
+    """
+    from parallax.flows.backfill import BackfillFailed, Origin, backfill_sources
+    from parallax.flows.sources import load_sources
+
+    first, last = _day(since, "--since"), _day(until, "--until")
+    if first > last:
+        raise click.BadParameter("must not be after --until", param_hint="--since")
+    overrides = overrides_from(db, allow_private_network, resolve, workers)
+    settings = settings_for(ctx, overrides)
+    load_sources(sources)  # fail on a bad file before starting Prefect
+    began = time.perf_counter()
+    try:
+        with progress_bar():
+            summary = backfill_sources(
+                sources,
+                first,
+                last,
+                Origin(origin),
+                config=ctx.obj.get("config"),
+                overrides=overrides,
+            )
+    except BackfillFailed as err:
+        print_backfill_summary(err.summary, settings.storage.db, time.perf_counter() - began)
+        raise Failure(f"backfill failed: {err.summary.message}") from err
+    print_backfill_summary(summary, settings.storage.db, time.perf_counter() - began)
 
 
 def _run_pipeline(
@@ -124,6 +207,14 @@ def check_run_input(
 @cli.command()
 @sources_option
 @run_options
+@click.option(
+    "--backfill",
+    "with_backfill",
+    is_flag=True,
+    help="First gather the window's stories from the past (as `parallax backfill`, over the "
+    "days of the seed's window or --since/--until).",
+)
+@origin_option
 @ingest_options
 @click.pass_context
 def run(
@@ -134,12 +225,18 @@ def run(
     since: str | None,
     until: str | None,
     report_dir: str,
+    with_backfill: bool,
+    origin: str,
     db: str | None,
     allow_private_network: bool | None,
     resolve: tuple[str, ...],
     workers: int | None,
 ) -> None:
-    """Ingest, embed, cluster around the seed, compare the outlets, and write the report."""
+    """Ingest, embed, cluster around the seed, compare the outlets, and write the report.
+
+    With --backfill, a seed in the past just works: the window's stories are first gathered
+    from the web archive and the outlets' sitemaps (--from), then the feeds are read as usual.
+    """
     overrides = overrides_from(db, allow_private_network, resolve, workers)
     settings = settings_for(ctx, overrides)
     check_run_input(sources, seed, seed_date, since, until)
@@ -154,6 +251,7 @@ def run(
         since=since,
         until=until,
         overrides=overrides,
+        backfill=origin if with_backfill else None,
     )
 
 
@@ -204,6 +302,14 @@ def report(ctx: click.Context, db: str | None, report_dir: str) -> None:
     type=click.Path(dir_okay=False),
     help="With --serve: the settings file written for reaching the served site.",
 )
+@click.option(
+    "--backfill",
+    "past",
+    is_flag=True,
+    help="Show a backfill: the site's feeds no longer list the event, a loopback web archive "
+    f"and the sitemaps still do (default --db {DEMO_PAST_DB}, "
+    f"--report-dir {DEMO_PAST_REPORT_DIR}).",
+)
 @click.option("--workers", type=click.IntRange(1, 64), help="Concurrent fetch tasks.")
 @click.pass_context
 def demo(
@@ -212,11 +318,21 @@ def demo(
     report_dir: str,
     serve: bool,
     site_config: str,
+    past: bool,
     workers: int | None,
 ) -> None:
     """Serve the bundled offline news site on loopback and run the whole pipeline on it."""
     from parallax.flows.demo_site import DEMO_SEED, DEMO_SOURCES, DemoSite
 
+    if past and serve:
+        raise click.UsageError("--backfill runs the demo; it cannot be combined with --serve")
+    if past:
+        source = ctx.get_parameter_source
+        db = DEMO_PAST_DB if source("db") is ParameterSource.DEFAULT else db
+        if source("report_dir") is ParameterSource.DEFAULT:
+            report_dir = DEMO_PAST_REPORT_DIR
+        _past_demo(ctx, db, report_dir, workers)
+        return
     with DemoSite() as site:
         if serve:
             _serve_demo_site(site, Path(site_config))
@@ -237,6 +353,46 @@ def demo(
         )
     click.echo(f"Open {Path(report_dir) / 'report.html'}, or ask the database, for example:")
     example = "SELECT outlet, title FROM event_coverage ORDER BY published_at"
+    click.echo(f'  parallax sql "{example}" --db {db}')
+
+
+def _past_demo(ctx: click.Context, db: str, report_dir: str, workers: int | None) -> None:
+    """The demo as it would run years later: feeds without the event, found by a backfill."""
+    from parallax.flows.demo_archive import DemoArchive
+    from parallax.flows.demo_site import DEMO_SEED, DEMO_SOURCES, DemoSite
+    from parallax.flows.resources import DEMO_EVENT
+
+    with DemoSite(without_event=DEMO_EVENT) as site, DemoArchive() as archive:
+        overrides = overrides_from(db, True, (), workers)
+        overrides |= {
+            "http.host_map": site.host_map() | archive.host_map(),
+            "http.per_host_delay_s": 0.0,
+            "archive.wayback_url": archive.base_url,
+            # A loopback archive has no rate limit to respect.
+            "archive.cdx_per_minute": 60_000.0,
+            "archive.replay_per_minute": 60_000.0,
+        }
+        settings = settings_for(ctx, overrides)
+        click.echo(
+            f"Serving {len(site.hosts)} demo outlets, their feeds without the event's stories, "
+            f"and an archive of {len(archive.captures)} captures from 2021 on loopback; "
+            "backfilling, then running..."
+        )
+        _run_pipeline(
+            ctx,
+            str(DEMO_SOURCES),
+            str(DEMO_SEED),
+            settings,
+            db=db,
+            report_dir=report_dir,
+            overrides=overrides,
+            backfill="all",
+        )
+    click.echo(f"Open {Path(report_dir) / 'report.html'}, or ask where each story came from:")
+    example = (
+        "SELECT a.source, e.source AS listed_by, count(*) AS stories FROM articles a "
+        "JOIN entries e USING (url) GROUP BY ALL ORDER BY ALL"
+    )
     click.echo(f'  parallax sql "{example}" --db {db}')
 
 

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from itertools import zip_longest
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -51,6 +51,8 @@ from parallax.storage.errors import StorageError
 
 # One HTTP client per process and configuration, so per-host limits hold across task threads
 # (and each Dask worker builds its own instead of receiving a pickled one).
+T = TypeVar("T")
+
 _clients: dict[str, HttpClient] = {}
 # Task threads ask at once when a run starts: unlocked, two could each build a client, and the
 # one overwritten would never be closed (its connections left to the garbage collector).
@@ -146,7 +148,7 @@ def interleave_hosts(jobs: list[PendingArticle]) -> list[PendingArticle]:
     return [job for round_ in rounds for job in round_ if job is not None]
 
 
-def batches(jobs: list[PendingArticle], size: int) -> list[list[PendingArticle]]:
+def batches(jobs: list[T], size: int) -> list[list[T]]:
     """Split jobs into batches of at most `size`."""
     return [jobs[i : i + size] for i in range(0, len(jobs), size)]
 

@@ -1,6 +1,7 @@
 """The `pipeline` flow, and each of its stages as a flow that can be re-run alone.
 
-    pipeline ─▶ ingest (subflow) ─▶ embed ─▶ cluster ─▶ compare ─▶ report   (tasks)
+    pipeline ─▶ [backfill (subflow)] ─▶ ingest (subflow) ─▶ embed ─▶ cluster ─▶ compare
+             ─▶ report   (tasks)
 
 Each stage is also a flow of its own (embed_flow, cluster_flow, compare_flow, report_flow):
 `parallax report` re-renders from the database; a new model re-embeds without re-fetching.
@@ -15,6 +16,7 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,8 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from parallax.analysis.embed import Embedder, ModelError
 from parallax.analysis.judge import Judge
 from parallax.analysis.text import text_hash
+from parallax.flows.backfill import BackfillFailed, BackfillSummary
+from parallax.flows.backfill import backfill as backfill_flow
 from parallax.flows.errors import UserInputError
 from parallax.flows.ingest import IngestFailed, IngestSummary, ingest
 from parallax.flows.seeds import load_claims, load_seed, load_sides, parse_when
@@ -197,7 +201,7 @@ def _publish(summary: ReportSummary) -> None:
 
 
 def _expected(err: BaseException) -> bool:
-    return isinstance(err, (UserInputError, StorageError, IngestFailed, ModelError))
+    return isinstance(err, (UserInputError, StorageError, IngestFailed, BackfillFailed, ModelError))
 
 
 cluster_task = task(name="cluster", cache_policy=NO_CACHE)(run_cluster)
@@ -246,6 +250,7 @@ class PipelineSummary:
     status: str = "completed"
     message: str = ""
     ingest: dict[str, Any] = field(default_factory=dict)
+    backfill: dict[str, Any] = field(default_factory=dict)
     embed: dict[str, Any] = field(default_factory=dict)
     cluster: dict[str, Any] = field(default_factory=dict)
     compare: dict[str, Any] = field(default_factory=dict)
@@ -282,11 +287,13 @@ def pipeline(
     until: str | None = None,
     config: str | None = None,
     overrides: dict[str, Any] | None = None,
+    backfill: str | None = None,
 ) -> PipelineSummary:
-    """Ingest the sources, embed, cluster around the seed, compare the outlets, and report."""
+    """Ingest the sources, embed, cluster around the seed, compare the outlets, and report;
+    with `backfill` (an Origin), first gather the window's stories from the past."""
     request = Request(seed, db, seed_date, since, until, config, dict(overrides or {}))
     settings = request.settings()
-    request.window(settings)  # a bad seed or date fails here, before anything is fetched
+    win = request.window(settings)  # a bad seed or date fails here, before anything is fetched
     run_id = str(flow_run.id or uuid.uuid4())
     summary = PipelineSummary(run_id=run_id)
     with _open(settings) as store:
@@ -295,10 +302,23 @@ def pipeline(
         )
     stage, began = "ingest", time.perf_counter()
     try:
-        # The ingest subflow fetches with [ingest] workers threads (its decorator says 8).
+        # The subflows fetch with [ingest] workers threads (their decorators say 8).
         runner: ThreadPoolTaskRunner[Any] = ThreadPoolTaskRunner(
             max_workers=settings.ingest.workers
         )
+        if backfill:
+            stage = "backfill"
+            backfill_with_workers = backfill_flow.with_options(task_runner=runner)  # type: ignore[arg-type]
+            backfilled: BackfillSummary = backfill_with_workers(
+                sources=sources,
+                since=win.start.astimezone(UTC).date().isoformat(),
+                until=win.end.astimezone(UTC).date().isoformat(),
+                origin=backfill,
+                config=config,
+                overrides=request.all_overrides(),
+            )
+            summary.backfill, summary.seconds["backfill"] = asdict(backfilled), _since(began)
+            stage, began = "ingest", time.perf_counter()
         ingest_with_workers = ingest.with_options(task_runner=runner)  # type: ignore[arg-type]
         ingested: IngestSummary = ingest_with_workers(
             sources=sources, config=config, overrides=request.all_overrides()
@@ -326,6 +346,8 @@ def pipeline(
         summary.seconds[stage] = _since(began)  # the failed stage's time, too
         if isinstance(err, IngestFailed):
             summary.ingest = asdict(err.summary)
+        if isinstance(err, BackfillFailed):
+            summary.backfill = asdict(err.summary)
         with _open(settings) as store:
             store.finish_run(run_id, "failed", _run_summary(summary), summary.message)
         if _expected(err):

@@ -12,6 +12,7 @@ from pathlib import Path
 # The bundled sources files, by the name a user can give instead of a path.
 BUNDLED_SOURCES = {"live": "sources.toml", "demo": "demo/sources.toml"}
 DEMO_SEED_NAME = "blinken-lavrov-stockholm-2021-12-02"
+DEMO_EVENT = "blinken-lavrov-stockholm"  # the seed's event in the demo's labels.csv
 
 
 def config_dir() -> Path:

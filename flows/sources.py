@@ -14,7 +14,7 @@ from parallax.flows.settings import read_toml
 
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
-_KNOWN = {"name", "domain", "country", "language", "kind", "feeds"}
+_KNOWN = {"name", "domain", "country", "language", "kind", "feeds", "sitemaps", "sitemap_sections"}
 
 
 def _optional_str(item: dict[str, Any], key: str, where: str) -> str | None:
@@ -24,6 +24,13 @@ def _optional_str(item: dict[str, Any], key: str, where: str) -> str | None:
     if not isinstance(value, str) or not value.strip():
         raise SourcesError(f"{where}: {key} must be a non-empty string")
     return value.strip()
+
+
+def _string_list(item: dict[str, Any], key: str, where: str) -> list[str]:
+    value = item.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise SourcesError(f"{where}: {key} must be a list of non-empty strings")
+    return [v.strip() for v in value]
 
 
 def _outlet(item: Any, where: str) -> Outlet:
@@ -54,6 +61,20 @@ def _outlet(item: Any, where: str) -> Outlet:
             raise SourcesError(
                 f"{where}: feed {feed[:200]!r} is not an http(s) URL ({err.reason})"
             ) from err
+    sitemaps = []
+    for sitemap in _string_list(item, "sitemaps", where):
+        try:
+            sitemaps.append(check_url(sitemap))
+        except InvalidURL as err:
+            raise SourcesError(
+                f"{where}: sitemap {sitemap[:200]!r} is not an http(s) URL ({err.reason})"
+            ) from err
+    sections = _string_list(item, "sitemap_sections", where)
+    for section in sections:
+        if not section.startswith("/"):
+            raise SourcesError(
+                f"{where}: sitemap_sections are URL paths starting with '/', not {section[:200]!r}"
+            )
     extra = {k: v for k, v in item.items() if k not in _KNOWN}
     return Outlet(
         name=name,
@@ -63,6 +84,8 @@ def _outlet(item: Any, where: str) -> Outlet:
         language=language,
         kind=_optional_str(item, "kind", where),
         extra=extra,
+        sitemaps=tuple(dict.fromkeys(sitemaps)),
+        sitemap_sections=tuple(dict.fromkeys(sections)),
     )
 
 

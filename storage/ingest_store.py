@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from parallax.connectors.records import (
     ArticleFetch,
+    EntrySource,
     FeedEntry,
     FeedPoll,
     FeedState,
@@ -59,6 +60,9 @@ ENTRY_SCHEMA = pa.schema(
         ("updated_at", TS),
         ("seen_at", TS),
         ("run_id", pa.string()),
+        ("source", pa.string()),
+        ("captured_at", TS),
+        ("archive_url", pa.string()),
     ]
 )
 ARTICLE_SCHEMA = pa.schema(
@@ -83,6 +87,9 @@ ARTICLE_SCHEMA = pa.schema(
         ("run_id", pa.string()),
         ("detected_language", pa.string()),
         ("detection_confidence", pa.float64()),
+        ("source", pa.string()),
+        ("captured_at", TS),
+        ("archive_url", pa.string()),
     ]
 )
 FEED_STATE_SCHEMA = pa.schema(
@@ -329,8 +336,19 @@ class IngestStore(Database):
         return new
 
     @staticmethod
-    def _entry_row(entry: FeedEntry, outlet: str, seen_at: datetime, run_id: str) -> dict[str, Any]:
+    def _entry_row(
+        entry: FeedEntry,
+        outlet: str,
+        seen_at: datetime,
+        run_id: str,
+        source: EntrySource = EntrySource.FEED,
+        archive_url: str | None = None,
+    ) -> dict[str, Any]:
+        """An entries row; an archived entry is seen when its capture was made."""
         return {
+            "source": str(source),
+            "captured_at": seen_at if source is EntrySource.ARCHIVED_FEED else None,
+            "archive_url": archive_url,
             "feed_url": entry.feed_url,
             "url": entry.url,
             "link": entry.link,
@@ -366,14 +384,19 @@ class IngestStore(Database):
         before = con.execute("SELECT count(*) FROM entries").fetchall()[0][0]
         con.execute(
             """
-            INSERT INTO entries
+            INSERT INTO entries (feed_url, url, link, outlet, guid, title, summary, author,
+                                 position, published_at, updated_at, first_seen_at,
+                                 last_seen_at, run_id, source, captured_at, archive_url)
             SELECT feed_url, url, link, outlet, guid, title, summary, author, position,
-                   published_at, updated_at, seen_at, seen_at, run_id
+                   published_at, updated_at, seen_at, seen_at, run_id, source, captured_at,
+                   archive_url
             FROM entry_batch
             ON CONFLICT (feed_url, url) DO UPDATE SET
                 title = excluded.title, summary = excluded.summary, author = excluded.author,
                 position = excluded.position, published_at = excluded.published_at,
-                updated_at = excluded.updated_at, last_seen_at = excluded.last_seen_at
+                updated_at = excluded.updated_at,
+                first_seen_at = least(entries.first_seen_at, excluded.first_seen_at),
+                last_seen_at = greatest(entries.last_seen_at, excluded.last_seen_at)
             """
         )
         after = con.execute("SELECT count(*) FROM entries").fetchall()[0][0]
@@ -382,12 +405,17 @@ class IngestStore(Database):
 
     # -- articles -----------------------------------------------------------------------------
 
-    def pending_articles(self, max_attempts: int = 3) -> list[PendingArticle]:
+    def pending_articles(
+        self, max_attempts: int = 3, sources: Sequence[EntrySource] = (EntrySource.FEED,)
+    ) -> list[PendingArticle]:
         """Article links seen in feeds but not stored, minus those that failed for good.
 
         A link is retried while its failures were temporary and fewer than max_attempts;
         soft and hard failures (404, no text, refused address) are not retried. A `deferred`
-        row was no attempt: it neither counts nor ends the retries.
+        row was no attempt: it neither counts nor ends the retries. Only links found in the
+        given sources count (ingest fetches those of live feeds; a backfill, those it found
+        in an archive or a sitemap), each with the earliest of its entries among them (one of
+        an archived feed before any other), and the earliest time any of them was seen.
         """
         rows = self._con.execute(
             """
@@ -396,12 +424,16 @@ class IngestStore(Database):
                 FROM fetches WHERE kind = 'article' AND status <> 'deferred' GROUP BY url
             ),
             first_entry AS (
-                SELECT url, arg_min(feed_url, first_seen_at) AS feed_url,
+                -- An archived feed's entry first: its page is read from the capture nearest
+                -- the story's date, as it was then, not as the site serves it now.
+                SELECT url,
+                       arg_min(feed_url, (source <> 'archived_feed', first_seen_at)) AS feed_url,
                        min(first_seen_at) AS first_seen_at
-                FROM entries GROUP BY url
+                FROM entries WHERE list_contains($sources, source) GROUP BY url
             )
             SELECT e.url, e.link, e.outlet, f.first_seen_at, e.feed_url, e.title, e.position,
-                   e.guid, e.summary, e.author, e.published_at, e.updated_at
+                   e.guid, e.summary, e.author, e.published_at, e.updated_at, e.source,
+                   e.captured_at
             FROM first_entry f
             JOIN entries e ON e.url = f.url AND e.feed_url = f.feed_url
             LEFT JOIN articles a ON a.url = f.url
@@ -410,7 +442,7 @@ class IngestStore(Database):
               AND (t.url IS NULL OR (t.last_status = 'temporary' AND t.attempts < $max_attempts))
             ORDER BY f.first_seen_at, e.url
             """,
-            {"max_attempts": max_attempts},
+            {"max_attempts": max_attempts, "sources": [str(source) for source in sources]},
         ).fetchall()
         pending = []
         for (
@@ -426,6 +458,8 @@ class IngestStore(Database):
             author,
             published,
             updated,
+            source,
+            captured_at,
         ) in rows:
             entry = FeedEntry(
                 feed_url=feed_url,
@@ -439,7 +473,11 @@ class IngestStore(Database):
                 published_at=published,
                 updated_at=updated,
             )
-            pending.append(PendingArticle(url, link, outlet, first_seen, entry))
+            pending.append(
+                PendingArticle(
+                    url, link, outlet, first_seen, entry, EntrySource(source), captured_at
+                )
+            )
         return pending
 
     def record_article_fetches(self, fetches: Sequence[ArticleFetch], run_id: str) -> int:
@@ -481,6 +519,9 @@ class IngestStore(Database):
                 "run_id": run_id,
                 "detected_language": a.detected_language,
                 "detection_confidence": a.detection_confidence,
+                "source": str(a.source),
+                "captured_at": a.captured_at,
+                "archive_url": a.archive_url,
             }
             for f in fetches
             if (a := f.article) is not None

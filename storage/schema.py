@@ -531,6 +531,54 @@ def _v9_framing_language(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _v10_provenance(con: duckdb.DuckDBPyConnection) -> None:
+    """Where each entry and article came from, for backfills of past windows.
+
+    entries.source: `feed` (a live feed: every entry stored before), `archived_feed` (a capture
+    of the feed in a web archive) or `sitemap` (the outlet's sitemap; feed_url is then the
+    sitemap's URL); articles.source: `live` or `archive`. Both keep the capture's time and
+    archive URL. A story is keyed by its original URL however it was found, so one found live
+    and in an archive is one row, which keeps the provenance it was first stored with.
+    archive_listings and archive_captures record what a backfill listed and fetched, so that
+    one stopped half-way resumes where it stopped and fetches nothing twice."""
+    con.execute(
+        """
+        ALTER TABLE entries ADD COLUMN source VARCHAR DEFAULT 'feed';
+        ALTER TABLE entries ADD COLUMN captured_at TIMESTAMPTZ;
+        ALTER TABLE entries ADD COLUMN archive_url VARCHAR;
+        ALTER TABLE articles ADD COLUMN source VARCHAR DEFAULT 'live';
+        ALTER TABLE articles ADD COLUMN captured_at TIMESTAMPTZ;
+        ALTER TABLE articles ADD COLUMN archive_url VARCHAR;
+        CREATE TABLE archive_listings (
+            archive   VARCHAR NOT NULL,
+            feed_url  VARCHAR NOT NULL,
+            since     DATE NOT NULL,
+            until     DATE NOT NULL,
+            listed_at TIMESTAMPTZ NOT NULL,
+            captures  INTEGER NOT NULL,
+            truncated BOOLEAN NOT NULL,
+            run_id    VARCHAR,
+            PRIMARY KEY (archive, feed_url, since, until)
+        );
+        CREATE TABLE archive_captures (
+            archive     VARCHAR NOT NULL,
+            feed_url    VARCHAR NOT NULL,
+            timestamp   VARCHAR NOT NULL,
+            original    VARCHAR NOT NULL,
+            captured_at TIMESTAMPTZ NOT NULL,
+            digest      VARCHAR,
+            status      VARCHAR NOT NULL,
+            reason      VARCHAR,
+            entries     INTEGER,
+            attempts    INTEGER NOT NULL DEFAULT 0,
+            fetched_at  TIMESTAMPTZ,
+            run_id      VARCHAR,
+            PRIMARY KEY (archive, feed_url, timestamp)
+        );
+        """
+    )
+
+
 Migration = Callable[[duckdb.DuckDBPyConnection], None]
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "ingest", _v1_ingest),
@@ -542,6 +590,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (7, "story_language", _v7_story_language),
     (8, "detected_language", _v8_detected_language),
     (9, "framing_language", _v9_framing_language),
+    (10, "provenance", _v10_provenance),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -13,8 +13,10 @@ import lxml.html
 import pytest
 
 from parallax.connectors.urls import normalize_url
+from parallax.flows.demo_archive import DemoArchive
 from parallax.flows.demo_site import DEMO_LABELS, DEMO_SEED, DEMO_SOURCES, DemoSite
 from parallax.flows.pipeline import PipelineSummary, compare_flow, run_pipeline
+from parallax.flows.resources import DEMO_EVENT
 from parallax.flows.settings import load_settings
 from parallax.storage.query import run_query
 from tests.analysis.tiny_judge import write_tiny_judge
@@ -278,3 +280,45 @@ def test_a_configured_claim_judge_decides_what_is_carried(runs: Runs, tmp_path: 
         assert run_query(db, method).rows == [(str(judge), 0.5)]
     # The judge made no new embeddings: the sentences' vectors were stored by the first run.
     assert summary["sentences_embedded"] == 0
+
+
+def test_a_past_event_backfilled_matches_the_live_run(runs: Runs, tmp_path: Path) -> None:
+    """The demo years later: its feeds no longer list the event, a web archive and the
+    sitemaps still do. `run --backfill` must find the event and report it as the live run did."""
+    db, report_dir = tmp_path / "past.duckdb", tmp_path / "report"
+    with DemoSite(without_event=DEMO_EVENT) as site, DemoArchive() as archive:
+        summary = run_pipeline(
+            str(DEMO_SOURCES),
+            str(DEMO_SEED),
+            db=str(db),
+            report_dir=str(report_dir),
+            backfill="all",
+            overrides={
+                "http.host_map": site.host_map() | archive.host_map(),
+                "http.allow_private_network": True,
+                "http.per_host_delay_s": 0.0,
+                "archive.wayback_url": archive.base_url,
+                "archive.cdx_per_minute": 60_000.0,
+                "archive.replay_per_minute": 60_000.0,
+            },
+        )
+    assert summary.backfill["captures_fetched"] > 0 and summary.backfill["sitemap_urls"] > 0
+    assert summary.backfill["failures"] == {}
+    event = "SELECT url FROM event_coverage ORDER BY url"
+    assert run_query(db, event).rows == run_query(runs.db, event).rows
+    grid = (
+        "SELECT c.claim_id, c.outlets, c.first_outlet FROM claims c "
+        "JOIN latest_clustering l USING (clustering_id) ORDER BY c.position"
+    )
+    assert run_query(db, grid).rows == run_query(runs.db, grid).rows
+    coverage = (
+        "SELECT o.outlet, o.stories, o.copies FROM outlet_coverage o "
+        "JOIN latest_clustering l USING (clustering_id) ORDER BY o.outlet"
+    )
+    assert run_query(db, coverage).rows == run_query(runs.db, coverage).rows
+    # The event's stories were read from the archive's captures of 2021, not the live site.
+    sources = "SELECT DISTINCT a.source FROM event_coverage e JOIN articles a USING (url)"
+    assert run_query(db, sources).rows == [("archive",)]
+    stories = lxml.html.parse(report_dir / "report.html").xpath("//section[@id='stories']")
+    titles = {row[0] for row in run_query(runs.db, "SELECT title FROM event_coverage").rows}
+    assert all(title in stories[0].text_content() for title in titles)

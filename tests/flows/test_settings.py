@@ -22,7 +22,7 @@ def test_the_shipped_file_states_exactly_the_code_defaults() -> None:
     documented = {(s, k) for s, table in shipped.items() for k in table}
     declared = {
         (section, f.name)
-        for section in ("storage", "http", "ingest", "embed", "cluster", "compare")
+        for section in [f.name for f in dataclasses.fields(defaults)]
         for f in dataclasses.fields(getattr(defaults, section))
     }
     assert documented == declared
@@ -253,3 +253,16 @@ def test_bad_model_tables_get_one_clear_line(tmp_path: Path, content: str, messa
     with pytest.raises(ConfigError, match=message) as caught:
         load_settings(user, environ={})
     assert "\n" not in str(caught.value)
+
+
+def test_the_archive_is_set_like_any_section() -> None:
+    settings = load_settings(
+        environ={"PARALLAX_ARCHIVE_WAYBACK_URL": "http://archive.example:8080/wayback"}
+    )
+    assert settings.archive.wayback_url == "http://archive.example:8080/wayback"
+    assert settings.archive.cdx_per_minute == 24.0  # the Internet Archive's limit by default
+    for bad in ("ftp://archive.example", "file:///srv/archive"):
+        with pytest.raises(ConfigError, match=r"archive\.wayback_url must be an http"):
+            load_settings(overrides={"archive.wayback_url": bad}, environ={})
+    with pytest.raises(ConfigError, match="cdx_per_minute"):
+        load_settings(overrides={"archive.cdx_per_minute": 0}, environ={})
