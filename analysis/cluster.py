@@ -16,8 +16,9 @@ Method (measured on the demo by bench/cluster_quality.py; the reasons are in doc
    Judging a story against the whole event, not the seed alone, lets coverage in other words
    and other languages in; growing from the seed, rather than cutting a tree of every story,
    keeps one split in the tree from taking the event apart.
-4. Other events. The stories left out are clustered by average linkage, cut at
-   `distance_threshold`: the neighbouring events the report names.
+4. Other events. The `neighbourhood` stories left out that are nearest the event are clustered
+   by average linkage, cut at `distance_threshold`: the neighbouring events the report names.
+   The others are not clustered, so memory grows with the window, not with its square.
 5. Names. A story left out that names at least `min_shared_names` of the event's distinctive
    names (capitalised words in at least `name_share_in_event` of the event's leads and in at
    most `name_share_outside` of the other leads: people and places such as "Stockholm") and was
@@ -68,6 +69,11 @@ class ClusterParams:
     language_prior: float = -1.0
     seed_threshold: float = 0.6  # similarity to the seed that starts the event
     event_threshold: float = 0.7  # similarity to the event's centre that keeps a story in it
+    # The neighbouring events are clustered among the stories left out that are nearest the
+    # event, this many at most: average linkage over every story of a large window takes
+    # memory quadratic in it (10,000 stories, 3.5 GB), and the report names the events near
+    # the seed's. The rest are not clustered; the event itself never depends on it.
+    neighbourhood: int = 500
 
     def __post_init__(self) -> None:
         if not 0 < self.distance_threshold <= 2:
@@ -81,6 +87,8 @@ class ClusterParams:
             raise ValueError("cluster.lead_weight and the name shares must be between 0 and 1")
         if self.min_shared_names < 1:
             raise ValueError("cluster.min_shared_names must be at least 1")
+        if self.neighbourhood < 0:
+            raise ValueError("cluster.neighbourhood cannot be negative")
 
     @property
     def centers_languages(self) -> bool:
@@ -137,15 +145,29 @@ def centered(rows: Vector, languages: Sequence[str | None], prior: float) -> Vec
     return np.asarray(out / np.clip(lengths, 1e-9, None), dtype=np.float32)
 
 
-def _similarities(
-    leads: Vector, docs: Vector, times: list[datetime | None], params: ClusterParams
-) -> Vector:
-    """Lead (and document) cosines minus the time penalty for pairs whose dates are known."""
-    sims = params.lead_weight * (leads @ leads.T) + (1 - params.lead_weight) * (docs @ docs.T)
-    stamps = np.array([t.timestamp() if t else np.nan for t in times])
-    apart = np.abs(stamps[:, None] - stamps[None, :]) / 86400
-    penalty = np.clip(apart - params.time_grace_days, 0, None) * params.time_penalty_per_day
-    return np.asarray(sims - np.nan_to_num(penalty, nan=0.0), dtype=np.float32)
+class _Rows:
+    """The window's vectors and times (row 0 is the seed), with pairwise similarities of any
+    block of rows on demand: never the whole window's square."""
+
+    def __init__(
+        self, leads: Vector, docs: Vector, times: list[datetime | None], params: ClusterParams
+    ) -> None:
+        self.leads, self.docs, self.times, self.params = leads, docs, times, params
+        self.stamps = np.array([t.timestamp() if t else np.nan for t in times])
+
+    def block(self, rows: Sequence[int], cols: Sequence[int] | None = None) -> Vector:
+        """Similarities of `rows` to `cols` (to `rows` themselves by default), time penalty
+        included: lead (and document) cosines, less the penalty for pairs of known dates."""
+        a = np.asarray(rows, dtype=np.intp)
+        b = a if cols is None else np.asarray(cols, dtype=np.intp)
+        weight = self.params.lead_weight
+        sims = weight * (self.leads[a] @ self.leads[b].T)
+        if weight < 1:
+            sims += (1 - weight) * (self.docs[a] @ self.docs[b].T)
+        apart = np.abs(self.stamps[a][:, None] - self.stamps[b][None, :]) / 86400
+        late = np.clip(apart - self.params.time_grace_days, 0, None)
+        penalty = np.nan_to_num(late * self.params.time_penalty_per_day, nan=0.0)
+        return np.asarray(sims - penalty, dtype=np.float32)
 
 
 def _labels(sims: Vector, threshold: float) -> list[int]:
@@ -266,23 +288,24 @@ def cluster_around_seed(
         languages = [seed.language] + [story_language(s) for s in inside]
         leads = centered(leads, languages, params.language_prior)
         docs = centered(docs, languages, params.language_prior)
-    sims = _similarities(leads, docs, times, params)
+    window = _Rows(leads, docs, times, params)
     event, to_event = _grown_event(leads, docs, times, params)
     joined = _join_by_names(inside, vectors, event, times, params)
     event |= set(joined)
 
     rest = [i for i in range(1, len(inside) + 1) if i not in event]
-    labels = _labels(sims[np.ix_(rest, rest)], params.distance_threshold) if rest else []
+    near = _nearest(rest, to_event, params.neighbourhood)
+    labels = _labels(window.block(near), params.distance_threshold) if near else []
     groups: dict[int, list[int]] = {}
-    for i, label in zip(rest, labels, strict=True):
+    for i, label in zip(near, labels, strict=True):
         groups.setdefault(label, []).append(i)
     others = sorted(groups.values(), key=lambda g: (-len(g), inside[g[0] - 1].url))
     other_ids = _stable_ids(
         [[inside[i - 1].url for i in g] for g in others], previous or {}, event_id
     )
-    clusters = [_cluster(event_id, True, sorted(event), inside, sims)]
+    clusters = [_cluster(event_id, True, sorted(event), inside, window)]
     clusters += [
-        _cluster(cid, False, g, inside, sims) for cid, g in zip(other_ids, others, strict=True)
+        _cluster(cid, False, g, inside, window) for cid, g in zip(other_ids, others, strict=True)
     ]
     cluster_of = {url: c.cluster_id for c in clusters for url in c.urls}
     sizes = {c.cluster_id: c.size for c in clusters}
@@ -291,7 +314,7 @@ def cluster_around_seed(
         _membership(
             story,
             i + 1,
-            cluster_of[story.url],
+            cluster_of.get(story.url, ""),
             event_id,
             seed,
             seed_vectors,
@@ -316,6 +339,16 @@ def cluster_around_seed(
         outside_window=outside,
         params=asdict(params),
     )
+
+
+def _nearest(rest: list[int], to_event: Vector, limit: int) -> list[int]:
+    """The `limit` rows of `rest` most similar to the event's centre, in row order."""
+    if len(rest) <= limit:
+        return rest
+    similarity = to_event[np.asarray(rest, dtype=np.intp) - 1]
+    # Most similar first; a stable sort keeps row (time, then URL) order among ties.
+    chosen = np.argsort(-similarity, kind="stable")[:limit]
+    return sorted(rest[int(j)] for j in chosen)
 
 
 def seed_time_of(times: list[datetime | None]) -> datetime:
@@ -368,12 +401,11 @@ def _join_by_names(
 
 
 def _cluster(
-    cluster_id: str, is_event: bool, rows: list[int], inside: list[Story], sims: Vector
+    cluster_id: str, is_event: bool, rows: list[int], inside: list[Story], window: _Rows
 ) -> Cluster:
     stories = [inside[i - 1] for i in rows]
     if rows:
-        block = sims[np.ix_(rows, rows)]
-        central = rows[int(np.argmax(block.mean(axis=1)))]
+        central = rows[_most_central(rows, window)]
         label = inside[central - 1].title
     else:
         label = ""
@@ -387,6 +419,16 @@ def _cluster(
         last_published_at=max(dated, default=None),
         urls=tuple(s.url for s in stories),
     )
+
+
+def _most_central(rows: list[int], window: _Rows, chunk: int = 2048) -> int:
+    """The index in `rows` of the story most similar on average to the others, its label;
+    in chunks of rows, so a large event never needs its whole square at once."""
+    means = [
+        window.block(rows[start : start + chunk], rows).mean(axis=1)
+        for start in range(0, len(rows), chunk)
+    ]
+    return int(np.argmax(np.concatenate(means)))
 
 
 def _when(hours: float | None) -> str:
@@ -421,6 +463,11 @@ def _membership(
         reason = f"in: names the event's {', '.join(n.title() for n in joined[row])}; {when}"
     elif cluster_id == event_id:
         reason = f"in: {to_event:.2f} similar to the event (lead similarity {lead_sim:.2f}; {when})"
+    elif not cluster_id:
+        reason = (
+            f"out: far from the event, {to_event:.2f} similar to it, and not clustered "
+            f"(lead similarity to the seed {lead_sim:.2f}; {when})"
+        )
     else:
         size = sizes[cluster_id]
         group = "on its own" if size == 1 else f"in a cluster of {size} on another event"

@@ -44,6 +44,7 @@ from parallax.connectors.urls import host_of
 from parallax.flows import progress
 from parallax.flows.budget import RunBudget
 from parallax.flows.errors import UserInputError
+from parallax.flows.runners import task_runner
 from parallax.flows.settings import Settings, load_settings
 from parallax.flows.sources import load_sources
 from parallax.storage import Store
@@ -302,8 +303,8 @@ def ingest_sources(
     config: str | None = None,
     overrides: Mapping[str, Any] | None = None,
 ) -> IngestSummary:
-    """Run the ingest flow with [ingest] workers threads; raise IngestFailed on a failed run."""
+    """Run the ingest flow on [run]'s task runner ([ingest] workers threads by default); raise
+    IngestFailed on a failed run."""
     settings = load_settings(config, overrides)
-    runner: ThreadPoolTaskRunner[Any] = ThreadPoolTaskRunner(max_workers=settings.ingest.workers)
-    flow_with_workers = ingest.with_options(task_runner=runner)  # type: ignore[arg-type]
+    flow_with_workers = ingest.with_options(task_runner=task_runner(settings))
     return flow_with_workers(sources=str(sources), config=config, overrides=dict(overrides or {}))

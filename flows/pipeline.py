@@ -34,6 +34,7 @@ from parallax.flows.backfill import BackfillFailed, BackfillSummary
 from parallax.flows.backfill import backfill as backfill_flow
 from parallax.flows.errors import UserInputError
 from parallax.flows.ingest import IngestFailed, IngestSummary, ingest
+from parallax.flows.runners import task_runner
 from parallax.flows.seeds import load_claims, load_seed, load_sides, parse_when
 from parallax.flows.settings import Settings, load_settings
 from parallax.flows.stages import (
@@ -302,13 +303,15 @@ def pipeline(
         )
     stage, began = "ingest", time.perf_counter()
     try:
-        # The subflows fetch with [ingest] workers threads (their decorators say 8).
-        runner: ThreadPoolTaskRunner[Any] = ThreadPoolTaskRunner(
+        # The subflows fetch with [ingest] workers threads (their decorators say 8), or on
+        # Dask ([run]); a backfill always runs in threads: the archive's pace is kept per
+        # process.
+        threads: ThreadPoolTaskRunner[Any] = ThreadPoolTaskRunner(
             max_workers=settings.ingest.workers
         )
         if backfill:
             stage = "backfill"
-            backfill_with_workers = backfill_flow.with_options(task_runner=runner)  # type: ignore[arg-type]
+            backfill_with_workers = backfill_flow.with_options(task_runner=threads)  # type: ignore[arg-type]
             backfilled: BackfillSummary = backfill_with_workers(
                 sources=sources,
                 since=win.start.astimezone(UTC).date().isoformat(),
@@ -319,7 +322,7 @@ def pipeline(
             )
             summary.backfill, summary.seconds["backfill"] = asdict(backfilled), _since(began)
             stage, began = "ingest", time.perf_counter()
-        ingest_with_workers = ingest.with_options(task_runner=runner)  # type: ignore[arg-type]
+        ingest_with_workers = ingest.with_options(task_runner=task_runner(settings))
         ingested: IngestSummary = ingest_with_workers(
             sources=sources, config=config, overrides=request.all_overrides()
         )
@@ -329,15 +332,20 @@ def pipeline(
         stage, began = "embed", time.perf_counter()
         summary.embed, summary.seconds["embed"] = asdict(run_embed(request)), _since(began)
         stage, began = "cluster", time.perf_counter()
-        clustered = cluster_task(request, run_id)
+        # On Dask these stages run here, not as tasks: they write to the database, which only
+        # the flow's process may do (and which a remote worker may not even see).
+        local = settings.run.on_dask
+        clustered = (run_cluster if local else cluster_task)(request, run_id)
         summary.cluster, summary.seconds["cluster"] = asdict(clustered), _since(began)
         stage, began = "compare", time.perf_counter()
-        summary.compare = compare_task(request, clustered.clustering_id)
+        summary.compare = (run_compare if local else compare_task)(request, clustered.clustering_id)
         summary.seconds["compare"] = _since(began)
         with _open(settings) as store:  # the report shows this run, so record it first
             store.finish_run(run_id, "completed", _run_summary(summary))
         stage, began = "report", time.perf_counter()
-        reported = report_task(db, report_dir, config, overrides, clustered.clustering_id)
+        reported = (run_report if local else report_task)(
+            db, report_dir, config, overrides, clustered.clustering_id
+        )
         summary.report = {k: v for k, v in asdict(reported).items() if k != "markdown_text"}
         summary.seconds["report"] = _since(began)
     except BaseException as err:
@@ -371,9 +379,9 @@ class PipelineFailed(Exception):
 
 
 def run_pipeline(sources: str, seed: str, **params: Any) -> PipelineSummary:
-    """Run the pipeline flow with [ingest] workers threads (as the CLI and `serve` do)."""
+    """Run the pipeline flow on [run]'s task runner (as the CLI and `serve` do): [ingest]
+    workers threads by default, where the embedding batches run."""
     settings = load_settings(params.get("config"), params.get("overrides"))
-    runner: ThreadPoolTaskRunner[Any] = ThreadPoolTaskRunner(max_workers=settings.ingest.workers)
-    flow_with_workers = pipeline.with_options(task_runner=runner)  # type: ignore[arg-type]
+    flow_with_workers = pipeline.with_options(task_runner=task_runner(settings))
     summary: PipelineSummary = flow_with_workers(sources=sources, seed=seed, **params)
     return summary

@@ -142,6 +142,29 @@ class ArchiveSettings:
 
 
 @dataclass(frozen=True)
+class RunSettings:
+    """The [run] table: where a run's fetch, extraction and embedding tasks execute."""
+
+    # "threads": [ingest] workers threads of the flow's process. "dask": a Dask cluster,
+    # dask_address's scheduler, or a LocalCluster of dask_workers processes when it is empty.
+    task_runner: str = "threads"
+    dask_address: str = ""
+    dask_workers: int = 2
+
+    def __post_init__(self) -> None:
+        if self.task_runner not in ("threads", "dask"):
+            raise ValueError(
+                f'run.task_runner must be "threads" or "dask", not {self.task_runner!r}'
+            )
+        if self.dask_workers < 1:
+            raise ValueError("run.dask_workers must be at least 1")
+
+    @property
+    def on_dask(self) -> bool:
+        return self.task_runner == "dask"
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything a run needs to know besides its sources and seed."""
 
@@ -152,6 +175,7 @@ class Settings:
     cluster: ClusterParams = field(default_factory=ClusterParams)
     compare: ClaimParams = field(default_factory=ClaimParams)
     archive: ArchiveSettings = field(default_factory=ArchiveSettings)
+    run: RunSettings = field(default_factory=RunSettings)
 
 
 # Thresholds belong to a model: each model spreads its cosines on its own scale. The code
@@ -217,6 +241,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "cluster": ClusterParams,
     "compare": ClaimParams,
     "archive": ArchiveSettings,
+    "run": RunSettings,
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -219,3 +220,55 @@ def test_bad_parameters_are_refused() -> None:
         ClusterParams(distance_threshold=0)
     with pytest.raises(ValueError, match="window"):
         ClusterParams(window_before_days=-1)
+
+
+def large_window(n: int, seed: int = 7) -> list[tuple[Story, Embedded]]:
+    """n stories around the seed's date: a twentieth on the event, the rest spread over
+    neighbouring and unrelated directions."""
+    rng = np.random.default_rng(seed)
+    found = []
+    for i in range(n):
+        if i % 20 == 0:
+            base = unit(1, 0.1)
+        else:
+            base = np.zeros(DIM, dtype=np.float32)
+            base[1 + i % (DIM - 1)] = 1.0
+        vector = base + rng.normal(0, 0.15, DIM).astype(np.float32)
+        vector /= np.linalg.norm(vector)
+        found.append((story(f"s{i:05d}", float(i % 96) - 24), embedded(vector)))
+    return found
+
+
+def test_only_the_neighbourhood_of_the_event_is_clustered_and_the_event_does_not_change() -> None:
+    stories = large_window(600)
+    whole = run(stories, params=ClusterParams(neighbourhood=600))
+    near = run(stories, params=ClusterParams(neighbourhood=40))
+    assert near["event"] == whole["event"] and len(near["event"]) >= 25  # type: ignore[arg-type]
+    clustering = near["clustering"]
+    members = {m.url: m for m in clustering.members}  # type: ignore[attr-defined]
+    others = [m for m in members.values() if not m.in_event]
+    clustered = [m for m in others if m.cluster_id]
+    far = [m for m in others if not m.cluster_id]
+    assert len(clustered) == 40 and len(far) == len(others) - 40
+    assert all(m.reason.startswith("out: far from the event") for m in far)
+
+    # The clustered ones are those most similar to the event: none of the far is closer.
+    def closeness(reason: str) -> float:
+        found = re.search(r"(-?\d+\.\d+) similar to", reason)
+        assert found, reason
+        return float(found.group(1))
+
+    nearest_far = max(closeness(m.reason) for m in far)
+    assert min(closeness(m.reason) for m in clustered) >= nearest_far
+    stories_in_clusters = sum(c.size for c in clustering.clusters)  # type: ignore[attr-defined]
+    assert stories_in_clusters == len(near["event"]) + 40  # type: ignore[arg-type]
+
+
+def test_a_window_of_thousands_is_clustered_without_its_whole_square() -> None:
+    # 6,000 stories: their similarity square alone would be 144 MB; the neighbourhood's is 1 MB.
+    stories = large_window(6000)
+    result = run(stories)
+    clustering = result["clustering"]
+    assert len(clustering.members) == 6000  # type: ignore[attr-defined]
+    clustered = sum(c.size for c in clustering.clusters)  # type: ignore[attr-defined]
+    assert clustered == len(result["event"]) + ClusterParams().neighbourhood  # type: ignore[arg-type]

@@ -1,0 +1,247 @@
+"""Scale: the real pipeline on synthetic sites of 1,000 to 100,000 stories.
+
+    python bench/scale.py [--sizes 1000 10000 100000] [--embed-up-to 10000] [--event 60]
+
+Each size runs in a process of its own (so its peak memory is its own): bench/scale_site.py
+writes a site of size/100 outlets, served on loopback with a host map; then, in that process,
+
+  cold          `parallax run` on it as the CLI runs it: ingest, embed, cluster, compare, report
+  rerun         the same run again with nothing new (every stage reads what is stored)
+  raw model     the embedding model encoding a sample of the same lead texts, in this process
+  serial        a plain loop downloading and extracting a sample of the same pages, one by one
+
+Above --embed-up-to stories, embedding every lead would take hours on two cores: the run is
+then preceded by an ingest, and each stored story gets a vector derived from the demo story it
+was varied from (that story's lead embedded once, plus a little noise, normalised). The embed
+stage then finds every vector stored, and every other stage runs for real; the printout says
+which sizes did so. It prints, per size: each stage's seconds and their growth exponent from
+the size before (log of the ratio of times over log of the ratio of sizes: 1 is linear, 2
+quadratic), peak memory (the process's maximum resident set), the embed stage's throughput as
+a ratio of the raw model's, the rerun as a share of the cold run, and ingest's throughput as a
+ratio of cores x the serial loop's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import math
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+STAGES = ("ingest", "embed", "cluster", "compare", "report")
+
+
+def one(size: int, work: Path, embed_up_to: int, event: int, sample: int) -> dict[str, Any]:
+    """Build, serve and run one size; the figures as a dict (run in a process of its own)."""
+    from parallax.flows import runtime
+
+    runtime.prepare()
+    import numpy as np
+    import scale_site  # bench/scale_site.py, beside this file
+
+    from parallax.analysis.embed import Embedder
+    from parallax.connectors.articles import extract_page
+    from parallax.connectors.http import HttpClient, HttpConfig
+    from parallax.flows.demo_site import DemoSite
+    from parallax.flows.ingest import ingest_sources
+    from parallax.flows.pipeline import Request, run_pipeline
+    from parallax.flows.resources import DEMO_SEED_NAME, bundled_seeds
+    from parallax.flows.settings import load_settings
+    from parallax.flows.stages import story_texts
+    from parallax.storage import Store
+
+    built = time.perf_counter()
+    scale_site.build(work, size, max(1, size // 100), event, weeks=3.0)
+    built_s = time.perf_counter() - built
+    db = work / "scale.duckdb"
+    derived = size > embed_up_to
+    with DemoSite(work / "site", labels=None) as site:
+        overrides: dict[str, Any] = {
+            "storage.db": str(db),
+            "http.host_map": site.host_map(),
+            "http.allow_private_network": True,
+            "http.per_host_delay_s": 0.0,
+            "ingest.max_run_s": 86_400.0,
+            "ingest.max_entries_per_feed": 1000,
+        }
+        settings = load_settings(overrides=overrides)
+        model = settings.embed.model
+        params = {
+            "db": str(db),
+            "report_dir": str(work / "report"),
+            "overrides": overrides,
+        }
+        seed = str(bundled_seeds()[DEMO_SEED_NAME])
+        ingest_s = 0.0
+        if derived:
+            began = time.perf_counter()
+            ingested = ingest_sources(work / "sources.toml", overrides=overrides)
+            ingest_s = time.perf_counter() - began
+            derive_vectors(db, model, scale_site.demo_bases(), Embedder(model), story_texts)
+        began = time.perf_counter()
+        cold = run_pipeline(str(work / "sources.toml"), seed, **params)
+        cold_s = time.perf_counter() - began
+        began = time.perf_counter()
+        rerun = run_pipeline(str(work / "sources.toml"), seed, **params)
+        rerun_s = time.perf_counter() - began
+        win = Request(seed, str(db), overrides=overrides).window(settings)
+        with Store(db) as store:
+            stories, _ = store.window_stories(win.start, win.end)
+        leads = [story_texts(s.title, s.text).lead for s in stories[:sample]]
+        embedder = Embedder(model)
+        embedder.encode(leads[:4])  # load the model before timing it
+        began = time.perf_counter()
+        embedder.encode(leads)
+        raw_rate = len(leads) / (time.perf_counter() - began)
+        pages = [p for p in sorted((work / "site").rglob("story/*.html"))][:sample]
+        config = HttpConfig(
+            allow_private_network=True, per_host_delay_s=0.0, host_map=site.host_map()
+        )
+        began = time.perf_counter()
+        with HttpClient(config) as client:
+            for page in pages:
+                host = page.relative_to(work / "site").parts[0]
+                url = f"http://{host}/{page.relative_to(work / 'site' / host)}"
+                extract_page(client.fetch(url).body, url)
+        serial_rate = len(pages) / (time.perf_counter() - began)
+    seconds = dict(cold.seconds)
+    if derived:
+        seconds["ingest"] = ingest_s
+        stored = ingested.articles_stored
+    else:
+        stored = cold.ingest.get("articles_stored", 0)
+    embedded = cold.embed.get("embedded", 0)
+    return {
+        "size": size,
+        "derived": derived,
+        "built_s": round(built_s, 1),
+        "seconds": {k: round(seconds.get(k, 0.0), 2) for k in STAGES},
+        "cold_s": round(cold_s, 1),
+        "rerun_s": round(rerun_s, 1),
+        "rerun_stages": {k: round(v, 2) for k, v in rerun.seconds.items()},
+        "event": cold.cluster.get("event_stories"),
+        "window": cold.cluster.get("stories"),
+        "clusters": cold.cluster.get("clusters"),
+        "stored": stored,
+        "embedded": embedded,
+        "embed_rate": embedded / seconds["embed"] if embedded and seconds.get("embed") else None,
+        "raw_rate": raw_rate,
+        "ingest_rate": stored / seconds["ingest"] if seconds.get("ingest") else None,
+        "serial_rate": serial_rate,
+        "cores": os.cpu_count(),
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "np": np.__version__,
+    }
+
+
+def derive_vectors(db: Path, model: str, bases: list[Any], embedder: Any, texts: Any) -> None:
+    """Give each stored story the vector of the demo story it was varied from (its lead embedded
+    once), plus noise: what embedding 100,000 stories would take hours to give."""
+    from datetime import UTC, datetime
+
+    import numpy as np
+
+    from parallax.analysis.text import text_hash
+    from parallax.storage import Store
+
+    lead_of = {b.title: texts(b.title, "\n\n".join(b.paragraphs)).lead for b in bases}
+    titles = sorted(lead_of)
+    base_vectors = dict(zip(titles, embedder.encode([lead_of[t] for t in titles]), strict=True))
+    rng = np.random.default_rng(5)
+    everything = (datetime(1970, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
+    with Store(db) as store:
+        stories, _ = store.window_stories(*everything)
+        hashes, vectors = [], []
+        for story in stories:
+            base = base_vectors.get(story.title)
+            if base is None:
+                continue
+            vector = base + rng.normal(0, 0.01, base.shape).astype(np.float32)
+            hashes.append(text_hash(texts(story.title, story.text).lead))
+            vectors.append(vector / np.linalg.norm(vector))
+        store.store_embeddings(model, hashes, np.asarray(vectors, dtype=np.float32))
+
+
+def exponent(a: dict[str, Any], b: dict[str, Any], stage: str) -> str:
+    ta, tb = a["seconds"][stage], b["seconds"][stage]
+    if ta <= 0.05 or tb <= 0.05:
+        return "  -  "
+    return f"{math.log(tb / ta) / math.log(b['size'] / a['size']):5.2f}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000])
+    parser.add_argument("--embed-up-to", type=int, default=10_000)
+    parser.add_argument("--event", type=int, default=60, help="stories on the seed's event")
+    parser.add_argument("--sample", type=int, default=500, help="texts and pages for baselines")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        figures = one(args.one, args.work, args.embed_up_to, args.event, args.sample)
+        print("FIGURES " + json.dumps(figures, default=str))
+        return 0
+    results = []
+    for size in args.sizes:
+        with tempfile.TemporaryDirectory(prefix=f"scale-{size}-") as tmp:
+            command = [sys.executable, __file__, "--one", str(size), "--work", tmp]
+            command += ["--embed-up-to", str(args.embed_up_to), "--event", str(args.event)]
+            command += ["--sample", str(args.sample)]
+            done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+            line = next((x for x in done.stdout.splitlines() if x.startswith("FIGURES ")), None)
+            if done.returncode or line is None:
+                print(f"size {size} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+                return 1
+            results.append(json.loads(line.removeprefix("FIGURES ")))
+            report(results)
+    return 0
+
+
+def report(results: list[dict[str, Any]]) -> None:
+    print(
+        "\nstories  vectors   " + "  ".join(f"{s:>8}" for s in STAGES) + "    cold  rerun  peak MB"
+    )
+    for r in results:
+        print(
+            f"{r['size']:>7}  {'derived' if r['derived'] else 'real':>7}   "
+            + "  ".join(f"{r['seconds'][s]:8.1f}" for s in STAGES)
+            + f"  {r['cold_s']:6.1f} {r['rerun_s']:6.1f}  {r['peak_mb']:7.0f}"
+        )
+    for a, b in itertools.pairwise(results):
+        print(
+            f"growth {a['size']}->{b['size']}: "
+            + "  ".join(f"{s} {exponent(a, b, s)}" for s in STAGES)
+        )
+    for r in results:
+        embed = (
+            f"embed {r['embed_rate'] / r['raw_rate']:.2f} of the raw model "
+            f"({r['embed_rate']:.1f} vs {r['raw_rate']:.1f} texts/s)"
+            if r["embed_rate"]
+            else "embed: vectors derived"
+        )
+        ingest = (
+            f"ingest {r['ingest_rate'] / (r['cores'] * r['serial_rate']):.2f} of cores x serial "
+            f"({r['ingest_rate']:.1f} vs {r['cores']} x {r['serial_rate']:.1f} pages/s)"
+            if r["ingest_rate"]
+            else "ingest: -"
+        )
+        print(
+            f"{r['size']}: window {r['window']}, event {r['event']}, clusters {r['clusters']}; "
+            f"{embed}; rerun {r['rerun_s'] / r['cold_s']:.0%} of cold; {ingest}"
+        )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,169 @@
+"""A synthetic news site for bench/scale.py: N outlets, M stories, texts varied from the demo's.
+
+    python bench/scale_site.py OUT --stories 10000 [--outlets 100] [--event 60] [--weeks 3]
+
+Writes OUT/site/<host>/... (one host per outlet: an RSS feed listing its stories, one HTML page
+per story), OUT/sources.toml and OUT/labels.json (which stories are on the seed's event). The
+texts are the demo's stories (config/demo/stories), varied: each synthetic story takes a demo
+story's headline and paragraphs in another order, with its own numbers and a closing sentence
+naming its outlet and day, so that no two texts are the same (each is embedded and stored on
+its own, as on a real site). `--event` stories retell the seed's event within two days of it;
+the others retell the demo's other stories, spread over `--weeks` weeks around the seed's date.
+Serve OUT/site with flows/demo_site.DemoSite(root, labels=None).
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import random
+import re
+import sys
+import tomllib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from parallax.flows.demo_site import DEMO_DIR
+from parallax.flows.resources import DEMO_EVENT
+
+SEED_TIME = datetime(2021, 12, 2, 12, 0, tzinfo=UTC)
+PAGE = """<!doctype html>
+<html lang="{language}"><head><meta charset="utf-8"><title>{title}</title>
+<meta property="article:published_time" content="{published}">
+<meta name="author" content="{author}"></head>
+<body><header><nav><a href="/">{outlet}</a></nav></header>
+<main><article><h1>{title}</h1>
+<p class="byline">By {author}</p>
+{paragraphs}
+</article></main><footer>&copy; {outlet}</footer></body></html>
+"""
+
+
+@dataclass(frozen=True)
+class Base:
+    """A demo story the synthetic ones are varied from."""
+
+    title: str
+    paragraphs: tuple[str, ...]
+    language: str
+    author: str
+    on_event: bool
+
+
+def demo_bases() -> list[Base]:
+    found = []
+    for path in sorted((DEMO_DIR / "stories").glob("*.toml")):
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        outlet_language = data["outlet"].get("language", "en")
+        for article in data.get("articles", []):
+            body = [p.strip() for p in article.get("body", "").split("\n\n") if p.strip()]
+            if len(body) < 3:
+                continue
+            found.append(
+                Base(
+                    article["title"],
+                    tuple(body),
+                    article.get("language", outlet_language),
+                    article.get("author") or "Staff",
+                    article.get("event") == DEMO_EVENT,
+                )
+            )
+    return found
+
+
+def varied(base: Base, rng: random.Random, outlet: str, when: datetime) -> list[str]:
+    """The base's paragraphs in another order, with other numbers, and a sign-off of its own."""
+    first, rest = base.paragraphs[0], list(base.paragraphs[1:])
+    rng.shuffle(rest)
+    keep = rest[: max(2, len(rest) - rng.randint(0, 2))]
+
+    def renumber(text: str) -> str:
+        return re.sub(r"\b\d{2,}\b", lambda m: str(int(m.group()) + rng.randint(1, 9)), text)
+
+    # Last, not first: the lead (headline and opening sentences) stays the story's own.
+    sign_off = f"{outlet} reporting, {when:%A %d %B %Y}, item {rng.randint(10_000, 99_999)}."
+    return [renumber(first), *(renumber(p) for p in keep), sign_off]
+
+
+def build(
+    out: Path, stories: int, outlets: int, event: int, weeks: float, seed: int = 11
+) -> dict[str, object]:
+    """Write the site, the sources file and the labels; return counts."""
+    rng = random.Random(seed)
+    bases = demo_bases()
+    on_event = [b for b in bases if b.on_event and b.language == "en"]
+    other = [b for b in bases if not b.on_event]
+    site = out / "site"
+    per_outlet: dict[int, list[tuple[str, str, datetime]]] = {i: [] for i in range(outlets)}
+    labels: dict[str, bool] = {}
+    span = timedelta(weeks=weeks)
+    for n in range(stories):
+        o = n % outlets
+        host = f"outlet{o:04d}.example"
+        name = f"Outlet {o:04d}"
+        is_event = n < event
+        base = rng.choice(on_event if is_event else other)
+        if is_event:
+            when = SEED_TIME + timedelta(hours=rng.uniform(-18, 40))
+        else:
+            when = SEED_TIME - span / 2 + span * rng.random()
+        when = when.replace(microsecond=0)
+        path = f"/story/{n:06d}.html"
+        paragraphs = "\n".join(f"<p>{html.escape(p)}</p>" for p in varied(base, rng, name, when))
+        page = PAGE.format(
+            language=base.language,
+            title=html.escape(base.title),
+            published=when.isoformat(),
+            author=html.escape(base.author),
+            outlet=html.escape(name),
+            paragraphs=paragraphs,
+        )
+        target = site / host / path.lstrip("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(page, encoding="utf-8")
+        url = f"http://{host}{path}"
+        per_outlet[o].append((url, base.title, when))
+        labels[url] = is_event
+    sources = []
+    for o, items in per_outlet.items():
+        host = f"outlet{o:04d}.example"
+        entries = "".join(
+            f"<item><title>{html.escape(title)}</title><link>{url}</link>"
+            f"<pubDate>{format_datetime(when)}</pubDate></item>"
+            for url, title, when in sorted(items, key=lambda item: item[2], reverse=True)
+        )
+        feed = (
+            '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+            f"<title>Outlet {o:04d}</title><link>http://{host}/</link>{entries}</channel></rss>"
+        )
+        (site / host).mkdir(parents=True, exist_ok=True)
+        (site / host / "rss.xml").write_text(feed, encoding="utf-8")
+        sources.append(
+            f'[[outlets]]\nname = "Outlet {o:04d}"\nlanguage = "en"\n'
+            f'feeds = ["http://{host}/rss.xml"]\n'
+        )
+    (out / "sources.toml").write_text("\n".join(sources), encoding="utf-8")
+    (out / "labels.json").write_text(json.dumps(labels), encoding="utf-8")
+    return {"stories": stories, "outlets": outlets, "event": min(event, stories)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--stories", type=int, default=1000)
+    parser.add_argument("--outlets", type=int, default=0, help="default: one per 100 stories")
+    parser.add_argument("--event", type=int, default=60)
+    parser.add_argument("--weeks", type=float, default=3.0)
+    args = parser.parse_args()
+    outlets = args.outlets or max(1, args.stories // 100)
+    print(build(args.out, args.stories, outlets, args.event, args.weeks))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
