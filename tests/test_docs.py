@@ -15,6 +15,7 @@ from parallax.connectors.records import FetchStatus, Reason
 from parallax.flows.cli import cli
 from parallax.flows.resources import defaults_file
 from parallax.storage.query import run_query
+from tests.conftest import DemoRun
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -123,27 +124,11 @@ def test_the_schema_doc_has_examples() -> None:
 
 
 @pytest.fixture(scope="session")
-def demo_db(tmp_path_factory: pytest.TempPathFactory, prefect_server: None) -> Path:
-    """The demo run once through the whole pipeline, as `parallax demo` does, into a fresh file."""
-    from parallax.flows.demo_site import DEMO_SEED, DEMO_SOURCES, DemoSite
-    from parallax.flows.pipeline import run_pipeline
-
-    path = tmp_path_factory.mktemp("docs") / "demo.duckdb"
-    with DemoSite() as site:
-        run_pipeline(
-            str(DEMO_SOURCES),
-            str(DEMO_SEED),
-            db=str(path),
-            report_dir=str(path.parent / "report"),
-            overrides={
-                "http.host_map": site.host_map(),
-                "http.allow_private_network": True,
-                "http.per_host_delay_s": 0.0,
-            },
-        )
-    stored = run_query(path, "SELECT count(*) FROM cluster_members WHERE in_event").rows[0][0]
-    assert stored > 0, "the demo pipeline found no event stories"
-    return path
+def demo_db(demo_run: DemoRun) -> Path:
+    """The demo run through the whole pipeline, as `parallax demo` does (shared: tests/conftest)."""
+    stored = run_query(demo_run.db, "SELECT count(*) FROM cluster_members WHERE in_event").rows
+    assert stored[0][0] > 0, "the demo pipeline found no event stories"
+    return demo_run.db
 
 
 @pytest.mark.slow

@@ -20,6 +20,7 @@ from parallax.flows.resources import DEMO_EVENT
 from parallax.flows.settings import load_settings
 from parallax.storage.query import run_query
 from tests.analysis.tiny_judge import write_tiny_judge
+from tests.conftest import DemoRun, demo_overrides
 from tests.flows.demo_truth import labels
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
@@ -35,22 +36,21 @@ class Runs:
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
+def runs(tmp_path_factory: pytest.TempPathFactory, demo_run: DemoRun) -> Runs:
+    """The demo's cold run (shared with other modules), then a second run on a copy of its
+    database, as a scheduled run would find it."""
     root = tmp_path_factory.mktemp("pipeline")
     db, report_dir = root / "demo.duckdb", root / "report"
+    shutil.copyfile(demo_run.db, db)
     with DemoSite() as site:
-        params = {
-            "db": str(db),
-            "report_dir": str(report_dir),
-            "overrides": {
-                "http.host_map": site.host_map(),
-                "http.allow_private_network": True,
-                "http.per_host_delay_s": 0.0,
-            },
-        }
-        first = run_pipeline(str(DEMO_SOURCES), str(DEMO_SEED), **params)
-        second = run_pipeline(str(DEMO_SOURCES), str(DEMO_SEED), **params)
-    return Runs(db, report_dir, first, second)
+        second = run_pipeline(
+            str(DEMO_SOURCES),
+            str(DEMO_SEED),
+            db=str(db),
+            report_dir=str(report_dir),
+            overrides=demo_overrides(site.host_map()),
+        )
+    return Runs(db, report_dir, demo_run.summary, second)
 
 
 def test_the_event_matches_the_labels(runs: Runs) -> None:
