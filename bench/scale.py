@@ -226,10 +226,10 @@ def report(results: list[dict[str, Any]]) -> None:
         )
     for r in results:
         embed = (
-            f"embed {r['embed_rate'] / r['raw_rate']:.2f} of the raw model "
+            "embed: vectors derived (the stage embeds the seed alone)"
+            if r["derived"] or not r["embed_rate"]
+            else f"embed {r['embed_rate'] / r['raw_rate']:.2f} of the raw model "
             f"({r['embed_rate']:.1f} vs {r['raw_rate']:.1f} texts/s)"
-            if r["embed_rate"]
-            else "embed: vectors derived"
         )
         ingest = (
             f"ingest {r['ingest_rate'] / (r['cores'] * r['serial_rate']):.2f} of cores x serial "
@@ -237,9 +237,10 @@ def report(results: list[dict[str, Any]]) -> None:
             if r["ingest_rate"]
             else "ingest: -"
         )
+        rerun = ", ".join(f"{k} {v:.1f}" for k, v in r["rerun_stages"].items())
         print(
             f"{r['size']}: window {r['window']}, event {r['event']}, clusters {r['clusters']}; "
-            f"{embed}; rerun {r['rerun_s'] / r['cold_s']:.0%} of cold; {ingest}"
+            f"{embed}; rerun {r['rerun_s'] / r['cold_s']:.0%} of cold ({rerun} s); {ingest}"
         )
 
 
