@@ -51,4 +51,4 @@ constraints: $(STAMP)
 	mv constraints.new constraints.txt
 
 clean:
-	rm -rf $(VENV) build dist demo.duckdb .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build dist demo.duckdb demo-past.duckdb demo-report demo-past-report .pytest_cache .mypy_cache .ruff_cache
