@@ -358,20 +358,13 @@ def demo(
 
 def _past_demo(ctx: click.Context, db: str, report_dir: str, workers: int | None) -> None:
     """The demo as it would run years later: feeds without the event, found by a backfill."""
-    from parallax.flows.demo_archive import DemoArchive
+    from parallax.flows.demo_archive import DemoArchive, past_demo_overrides
     from parallax.flows.demo_site import DEMO_SEED, DEMO_SOURCES, DemoSite
     from parallax.flows.resources import DEMO_EVENT
 
     with DemoSite(without_event=DEMO_EVENT) as site, DemoArchive() as archive:
         overrides = overrides_from(db, True, (), workers)
-        overrides |= {
-            "http.host_map": site.host_map() | archive.host_map(),
-            "http.per_host_delay_s": 0.0,
-            "archive.wayback_url": archive.base_url,
-            # A loopback archive has no rate limit to respect.
-            "archive.cdx_per_minute": 60_000.0,
-            "archive.replay_per_minute": 60_000.0,
-        }
+        overrides |= past_demo_overrides(site.host_map(), archive)
         settings = settings_for(ctx, overrides)
         click.echo(
             f"Serving {len(site.hosts)} demo outlets, their feeds without the event's stories, "

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -179,3 +180,17 @@ class DemoArchive:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def past_demo_overrides(site_map: dict[str, str], archive: DemoArchive) -> dict[str, Any]:
+    """The settings that reach a served demo site and its archive: both hosts' maps, loopback
+    allowed, no per-host delay, and the archive's rate limits lifted (a loopback archive has
+    none to respect)."""
+    return {
+        "http.host_map": site_map | archive.host_map(),
+        "http.allow_private_network": True,
+        "http.per_host_delay_s": 0.0,
+        "archive.wayback_url": archive.base_url,
+        "archive.cdx_per_minute": 60_000.0,
+        "archive.replay_per_minute": 60_000.0,
+    }

@@ -17,7 +17,7 @@ from parallax.connectors.urls import normalize_url
 from parallax.flows import backfill as backfill_module
 from parallax.flows.backfill import BackfillFailed, BackfillSummary, Origin, backfill_sources
 from parallax.flows.cli import cli
-from parallax.flows.demo_archive import DemoArchive
+from parallax.flows.demo_archive import DemoArchive, past_demo_overrides
 from parallax.flows.demo_site import DEMO_SOURCES, DemoSite
 from parallax.flows.ingest import ingest_sources
 from parallax.flows.resources import DEMO_EVENT
@@ -41,15 +41,7 @@ class Past:
 def past() -> Iterator[Past]:
     """The demo years later: feeds without the event, and an archive that kept it."""
     with DemoSite(without_event=DEMO_EVENT) as site, DemoArchive() as archive:
-        overrides = {
-            "http.host_map": site.host_map() | archive.host_map(),
-            "http.allow_private_network": True,
-            "http.per_host_delay_s": 0.0,
-            "archive.wayback_url": archive.base_url,
-            "archive.cdx_per_minute": 60_000.0,
-            "archive.replay_per_minute": 60_000.0,
-        }
-        yield Past(site, archive, overrides)
+        yield Past(site, archive, past_demo_overrides(site.host_map(), archive))
 
 
 def backfill(past: Past, db: Path, origin: Origin, **more: Any) -> BackfillSummary:

@@ -13,7 +13,7 @@ import lxml.html
 import pytest
 
 from parallax.connectors.urls import normalize_url
-from parallax.flows.demo_archive import DemoArchive
+from parallax.flows.demo_archive import DemoArchive, past_demo_overrides
 from parallax.flows.demo_site import DEMO_LABELS, DEMO_SEED, DEMO_SOURCES, DemoSite
 from parallax.flows.pipeline import PipelineSummary, compare_flow, run_pipeline
 from parallax.flows.resources import DEMO_EVENT
@@ -293,14 +293,7 @@ def test_a_past_event_backfilled_matches_the_live_run(runs: Runs, tmp_path: Path
             db=str(db),
             report_dir=str(report_dir),
             backfill="all",
-            overrides={
-                "http.host_map": site.host_map() | archive.host_map(),
-                "http.allow_private_network": True,
-                "http.per_host_delay_s": 0.0,
-                "archive.wayback_url": archive.base_url,
-                "archive.cdx_per_minute": 60_000.0,
-                "archive.replay_per_minute": 60_000.0,
-            },
+            overrides=past_demo_overrides(site.host_map(), archive),
         )
     assert summary.backfill["captures_fetched"] > 0 and summary.backfill["sitemap_urls"] > 0
     assert summary.backfill["failures"] == {}
