@@ -3,7 +3,9 @@
     python bench/scale.py [--sizes 1000 10000 100000] [--embed-up-to 10000] [--event 60]
 
 Each size runs in a process of its own (so its peak memory is its own): bench/scale_site.py
-writes a site of size/100 outlets, served on loopback with a host map; then, in that process,
+writes a site of size/100 outlets (pages with a news site's chrome, which extract at the 30 a
+second of real ones), served on loopback with a host map from a process of its own; then, in
+the measured process,
 
   cold          `parallax run` on it as the CLI runs it: ingest, embed, cluster, compare, report
   rerun         the same run again with nothing new (every stage reads what is stored)
@@ -53,7 +55,6 @@ def one(size: int, work: Path, embed_up_to: int, event: int, sample: int) -> dic
     from parallax.analysis.embed import Embedder
     from parallax.connectors.articles import extract_page
     from parallax.connectors.http import HttpClient, HttpConfig
-    from parallax.flows.demo_site import DemoSite
     from parallax.flows.ingest import ingest_sources
     from parallax.flows.pipeline import Request, run_pipeline
     from parallax.flows.resources import DEMO_SEED_NAME, bundled_seeds
@@ -66,10 +67,10 @@ def one(size: int, work: Path, embed_up_to: int, event: int, sample: int) -> dic
     built_s = time.perf_counter() - built
     db = work / "scale.duckdb"
     derived = size > embed_up_to
-    with DemoSite(work / "site", labels=None) as site:
+    with scale_site.served(work / "site") as host_map:
         overrides: dict[str, Any] = {
             "storage.db": str(db),
-            "http.host_map": site.host_map(),
+            "http.host_map": host_map,
             "http.allow_private_network": True,
             "http.per_host_delay_s": 0.0,
             "ingest.max_run_s": 86_400.0,
@@ -105,9 +106,7 @@ def one(size: int, work: Path, embed_up_to: int, event: int, sample: int) -> dic
         embedder.encode(leads)
         raw_rate = len(leads) / (time.perf_counter() - began)
         pages = [p for p in sorted((work / "site").rglob("story/*.html"))][:sample]
-        config = HttpConfig(
-            allow_private_network=True, per_host_delay_s=0.0, host_map=site.host_map()
-        )
+        config = HttpConfig(allow_private_network=True, per_host_delay_s=0.0, host_map=host_map)
         began = time.perf_counter()
         with HttpClient(config) as client:
             for page in pages:

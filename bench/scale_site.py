@@ -9,7 +9,9 @@ story's headline and paragraphs in another order, with its own numbers and a clo
 naming its outlet and day, so that no two texts are the same (each is embedded and stored on
 its own, as on a real site). `--event` stories retell the seed's event within two days of it;
 the others retell the demo's other stories, spread over `--weeks` weeks around the seed's date.
-Serve OUT/site with flows/demo_site.DemoSite(root, labels=None).
+Serve OUT/site with `served(OUT / "site")`: a process of its own, as a real site is, so that
+serving pages does not take the measured process's cores and GIL (`--serve ROOT` is that
+process: it prints the host map as a JSON line and serves until its stdin closes).
 """
 
 from __future__ import annotations
@@ -19,8 +21,11 @@ import html
 import json
 import random
 import re
+import subprocess
 import sys
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -32,16 +37,101 @@ from parallax.flows.demo_site import DEMO_DIR
 from parallax.flows.resources import DEMO_EVENT
 
 SEED_TIME = datetime(2021, 12, 2, 12, 0, tzinfo=UTC)
+# A news page's chrome around the story, so that extraction costs what it costs on real pages
+# (tens of milliseconds, not the 2 ms of a bare <article>): a page script and its data, section
+# menus, a "most read" list of the outlet's other headlines, share buttons and a footer.
 PAGE = """<!doctype html>
-<html lang="{language}"><head><meta charset="utf-8"><title>{title}</title>
+<html lang="{language}"><head><meta charset="utf-8"><title>{title} | {outlet}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta property="og:title" content="{title}"><meta property="og:type" content="article">
 <meta property="article:published_time" content="{published}">
-<meta name="author" content="{author}"></head>
-<body><header><nav><a href="/">{outlet}</a></nav></header>
-<main><article><h1>{title}</h1>
+<meta name="author" content="{author}">
+<link rel="stylesheet" href="/static/site.css">
+<script>window.__PAGE_STATE__ = {state};</script>
+<script src="/static/analytics.js" async></script></head>
+<body class="article-page"><div class="cookie-banner"><p>We use cookies to improve your
+experience and to measure our audience. <a href="/privacy">Privacy policy</a></p>
+<button>Accept</button><button>Settings</button></div>
+<header><a class="logo" href="/">{outlet}</a><nav class="sections"><ul>{sections}</ul></nav>
+<form action="/search"><input name="q" placeholder="Search"></form></header>
+<main><div class="breadcrumbs"><a href="/">Home</a> &rsaquo; <a href="/world">World</a></div>
+<article><h1>{title}</h1>
 <p class="byline">By {author}</p>
+<div class="share"><a href="/share/email">Email</a><a href="/share/print">Print</a></div>
 {paragraphs}
-</article></main><footer>&copy; {outlet}</footer></body></html>
+<div class="tags">{tags}</div>
+</article>
+<aside class="most-read"><h2>Most read</h2><ol>{most_read}</ol></aside>
+<section class="more"><h2>More from {outlet}</h2>{teasers}</section>
+<section class="newsletter"><h2>Newsletter</h2><p>The day's news in your inbox every
+morning.</p><form action="/subscribe"><input name="email"><button>Sign up</button></form>
+</section></main>
+<footer><ul>{footer}</ul><p>&copy; {outlet}. All rights reserved.</p></footer>
+</body></html>
 """
+SECTIONS = [
+    "World",
+    "Politics",
+    "Business",
+    "Markets",
+    "Technology",
+    "Science",
+    "Health",
+    "Climate",
+    "Sport",
+    "Football",
+    "Tennis",
+    "Culture",
+    "Books",
+    "Film",
+    "Music",
+    "Opinion",
+    "Editorials",
+    "Letters",
+    "Travel",
+    "Food",
+    "Style",
+    "Video",
+    "Podcasts",
+    "Photography",
+    "Education",
+    "Media",
+    "Obituaries",
+    "Weather",
+    "Local",
+    "Crime",
+    "Law",
+    "Defence",
+    "Europe",
+    "Americas",
+    "Asia",
+    "Africa",
+    "MiddleEast",
+    "Investigations",
+    "Data",
+    "Puzzles",
+]
+FOOTER = [
+    "About",
+    "Contact",
+    "Careers",
+    "Advertise",
+    "Subscriptions",
+    "Newsletters",
+    "Apps",
+    "Corrections",
+    "Complaints",
+    "Standards",
+    "Ethics",
+    "Terms",
+    "Privacy",
+    "Cookies",
+    "Accessibility",
+    "Sitemap",
+    "Archive",
+    "RSS",
+    "Help",
+]
 
 
 @dataclass(frozen=True)
@@ -90,6 +180,35 @@ def varied(base: Base, rng: random.Random, outlet: str, when: datetime) -> list[
     return [renumber(first), *(renumber(p) for p in keep), sign_off]
 
 
+def teaser(rng: random.Random, bases: list[Base], stories: int) -> str:
+    """One card of a page's "more from" grid: picture, section, headline, comments, time."""
+    other = rng.choice(bases)
+    link = f"/story/{rng.randrange(stories):06d}.html"
+    return (
+        f'<div class="card"><div class="card-media"><a href="{link}"><picture>'
+        f'<source srcset="/img/{rng.randrange(10**6)}-800.webp" type="image/webp">'
+        f'<img src="/img/{rng.randrange(10**6)}-400.jpg" alt="" loading="lazy"></picture></a>'
+        f'</div><div class="card-body"><span class="kicker"><a href="/world">'
+        f'{rng.choice(SECTIONS)}</a></span><h3><a href="{link}">{html.escape(other.title)}</a>'
+        f'</h3><div class="meta"><span class="comments"><a href="{link}#comments">'
+        f'{rng.randint(0, 400)}</a></span><span class="share"><a href="/share">Share</a></span>'
+        f"</div>"
+        f"<time>{rng.randint(1, 23)} hours ago</time></div></div>"
+    )
+
+
+def page_state(rng: random.Random, n: int) -> str:
+    """The JSON a news page's script starts from: ad slots, experiments, tracking ids (~15 KB,
+    as on real pages, where it is often larger)."""
+    slots = [
+        {"id": f"slot-{i}", "sizes": [[300, 250], [728, 90]], "targeting": {"pos": i, "kw": "news"}}
+        for i in range(40)
+    ]
+    experiments = {f"exp_{i}": rng.choice(["control", "variant_a", "variant_b"]) for i in range(60)}
+    state = json.dumps({"story": n, "slots": slots, "experiments": experiments})
+    return state.replace("<", "\\u003c")
+
+
 def build(
     out: Path, stories: int, outlets: int, event: int, weeks: float, seed: int = 11
 ) -> dict[str, object]:
@@ -122,6 +241,16 @@ def build(
             author=html.escape(base.author),
             outlet=html.escape(name),
             paragraphs=paragraphs,
+            state=page_state(rng, n),
+            sections="".join(f'<li><a href="/{s.lower()}">{s}</a></li>' for s in SECTIONS),
+            tags="".join(f'<a href="/tag/{t}">{t}</a> ' for t in rng.sample(SECTIONS, 4)),
+            most_read="".join(
+                f'<li><a href="/story/{rng.randrange(stories):06d}.html">'
+                f"{html.escape(rng.choice(bases).title)}</a></li>"
+                for _ in range(8)
+            ),
+            teasers="".join(teaser(rng, bases, stories) for _ in range(48)),
+            footer="".join(f'<li><a href="/{f.lower()}">{f}</a></li>' for f in FOOTER),
         )
         target = site / host / path.lstrip("/")
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -152,7 +281,39 @@ def build(
     return {"stories": stories, "outlets": outlets, "event": min(event, stories)}
 
 
+@contextmanager
+def served(root: Path) -> Iterator[dict[str, str]]:
+    """Serve a built site from a child process; yield its host map."""
+    child = subprocess.Popen(  # noqa: S603 - this file, with a path of ours
+        [sys.executable, __file__, "--serve", str(root)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None  # asked for with PIPE
+        line = child.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the site server for {root} exited ({child.wait()})")
+        yield json.loads(line)
+    finally:
+        if child.stdin:
+            child.stdin.close()
+        child.wait(timeout=30)
+
+
+def serve(root: Path) -> None:
+    from parallax.flows.demo_site import DemoSite
+
+    with DemoSite(root, labels=None) as site:
+        print(json.dumps(site.host_map()), flush=True)
+        sys.stdin.read()  # until the parent closes it
+
+
 def main() -> int:
+    if sys.argv[1:2] == ["--serve"]:
+        serve(Path(sys.argv[2]))
+        return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
     parser.add_argument("--stories", type=int, default=1000)

@@ -196,11 +196,15 @@ def build_article(
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 
 
+def download_article(client: HttpClient, job: PendingArticle) -> FetchResult:
+    """Download one article page (extract it with article_from)."""
+    # Pages, unlike feeds, are what robots.txt speaks of: a disallowed one ends soft, unfetched.
+    return client.fetch(job.link, accept=PAGE_ACCEPT, check_robots=True)
+
+
 def fetch_article(client: HttpClient, job: PendingArticle) -> ArticleFetch:
     """Download and extract one article; every outcome is an ArticleFetch, never an error."""
-    # Pages, unlike feeds, are what robots.txt speaks of: a disallowed one ends soft, unfetched.
-    result = client.fetch(job.link, accept=PAGE_ACCEPT, check_robots=True)
-    return article_from(result, job)
+    return article_from(download_article(client, job), job)
 
 
 def article_from(result: FetchResult, job: PendingArticle) -> ArticleFetch:

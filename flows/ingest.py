@@ -2,7 +2,8 @@
 
 load sources ─▶ Store.upsert_outlets ─▶ poll-feed (one task per due feed, concurrent)
   ─▶ Store.record_feed_polls ─▶ Store.pending_articles
-  ─▶ fetch-articles (one task per batch, concurrent; per-host limits in the HTTP client)
+  ─▶ fetch-articles (one task per batch, concurrent; per-host limits in the HTTP client;
+     the text extracted in a pool of processes beside them, connectors/extraction_pool.py)
   ─▶ Store.record_article_fetches as each batch completes ─▶ verdict, summary, runs row
 
 Past [ingest] max_run_s no fetch is begun: feeds and pages still waiting are recorded as
@@ -11,6 +12,8 @@ Past [ingest] max_run_s no fetch is begun: feeds and pages still waiting are rec
 
 from __future__ import annotations
 
+import math
+import os
 import threading
 import time
 import uuid
@@ -29,7 +32,8 @@ from prefect.runtime import flow_run
 from prefect.states import Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from parallax.connectors.articles import fetch_article
+from parallax.connectors.articles import download_article, fetch_article
+from parallax.connectors.extraction_pool import ExtractionPool
 from parallax.connectors.feeds import poll_feed
 from parallax.connectors.http import HttpClient, HttpConfig
 from parallax.connectors.records import (
@@ -79,6 +83,31 @@ def close_http_clients() -> None:
         client.close()
 
 
+# The run's extraction processes, in the flow's process only: tasks on Dask workers find none
+# and extract in the worker, which is a process of its own already.
+_pool: ExtractionPool | None = None
+
+
+def start_extraction_pool(settings: Settings, pages: int) -> ExtractionPool | None:
+    """Start the run's pool when it pays: threads runner, enough pages, more than one process."""
+    global _pool  # one pool per process, as with the HTTP clients
+    processes = settings.ingest.extract_processes or os.cpu_count() or 1
+    if (
+        processes > 1
+        and pages >= settings.ingest.extract_pool_min_pages
+        and settings.run.task_runner == "threads"
+    ):
+        _pool = ExtractionPool(processes)
+    return _pool
+
+
+def close_extraction_pool() -> None:
+    global _pool
+    pool, _pool = _pool, None
+    if pool is not None:
+        pool.close()
+
+
 @task(name="poll-feed", cache_policy=NO_CACHE, task_run_name="poll-feed {state.url}")
 def poll_feed_task(state: FeedState, settings: Settings, budget: RunBudget) -> FeedPoll:
     """Fetch and parse one feed, or defer it when the run's time budget is spent."""
@@ -99,10 +128,21 @@ def fetch_articles_task(
 ) -> list[ArticleFetch]:
     """Download and extract a batch of articles; those not begun in the budget are deferred."""
     client = http_client(settings.http)
+    pool = _pool
     # Asked before each page, so a batch begun in time still stops where the budget ends.
-    return [
-        budget.defer_article(job) if budget.spent() else fetch_article(client, job) for job in jobs
+    if pool is None:
+        return [
+            budget.defer_article(job) if budget.spent() else fetch_article(client, job)
+            for job in jobs
+        ]
+    # Each page goes to the pool as it arrives, so extraction runs while the next downloads.
+    queued = [
+        budget.defer_article(job)
+        if budget.spent()
+        else pool.submit(download_article(client, job), job)
+        for job in jobs
     ]
+    return [q if isinstance(q, ArticleFetch) else pool.collect(q) for q in queued]
 
 
 class IngestFailed(Exception):
@@ -132,6 +172,7 @@ class IngestSummary:
     articles_pending: int = 0
     articles_stored: int = 0
     articles_deferred: int = 0
+    extract_processes: int = 1  # processes that extracted text (1: the flow's own threads)
     article_status: dict[str, int] = field(default_factory=dict)
     failures: dict[str, dict[str, int]] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
@@ -152,6 +193,16 @@ def interleave_hosts(jobs: list[PendingArticle]) -> list[PendingArticle]:
 def batches(jobs: list[T], size: int) -> list[list[T]]:
     """Split jobs into batches of at most `size`."""
     return [jobs[i : i + size] for i in range(0, len(jobs), size)]
+
+
+MAX_ARTICLE_BATCH = 500
+
+
+def article_batch_size(pages: int, settings: Settings) -> int:
+    """[ingest] article_batch_size, or more for a large run: about four batches per worker
+    balance the workers, and fewer tasks spend less on Prefect's ~80 ms each."""
+    even = math.ceil(pages / (settings.ingest.workers * 4))
+    return max(settings.ingest.article_batch_size, min(even, MAX_ARTICLE_BATCH))
 
 
 def _feed_verdict(summary: IngestSummary, polls: list[FeedPoll], max_share: float) -> None:
@@ -185,6 +236,7 @@ def run_ingest(sources: Path, settings: Settings, *, run_id: str) -> IngestSumma
                 raise
             store.finish_run(run_id, summary.status, summary.as_dict(), summary.message)
     finally:
+        close_extraction_pool()
         close_http_clients()
     return summary
 
@@ -240,9 +292,11 @@ def _ingest(
         # Not one page would be begun: defer the lot without a task per batch.
         done = [[budget.defer_article(job) for job in pending]] if pending else []
     else:
+        pool = start_extraction_pool(settings, len(pending))
+        summary.extract_processes = pool.processes if pool else 1
+        size = article_batch_size(len(pending), settings)
         futures = [
-            fetch_articles_task.submit(batch, settings, budget)
-            for batch in batches(pending, settings.ingest.article_batch_size)
+            fetch_articles_task.submit(batch, settings, budget) for batch in batches(pending, size)
         ]
         done = (batch_future.result() for batch_future in as_completed(futures))
     for fetched in done:

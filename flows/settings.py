@@ -41,6 +41,9 @@ class IngestSettings:
 
     workers: int = 8
     article_batch_size: int = 10
+    # trafilatura holds the GIL: processes, not threads, extract on more than one core.
+    extract_processes: int = 0  # 0: one per core; 1: the flow's own threads extract
+    extract_pool_min_pages: int = 100  # fewer pages: not worth a process's start (~1 s)
     max_entries_per_feed: int = 500
     max_article_attempts: int = 3
     feed_backoff_step_s: float = 1800.0
@@ -52,11 +55,14 @@ class IngestSettings:
         for name in (
             "workers",
             "article_batch_size",
+            "extract_pool_min_pages",
             "max_entries_per_feed",
             "max_article_attempts",
         ):
             if getattr(self, name) < 1:
                 raise ValueError(f"ingest.{name} must be at least 1")
+        if self.extract_processes < 0:
+            raise ValueError("ingest.extract_processes cannot be negative (0: one per core)")
         if self.feed_backoff_step_s < 0 or self.feed_backoff_cap_s < 0:
             raise ValueError("ingest.feed_backoff_step_s and feed_backoff_cap_s cannot be negative")
         if not 0 <= self.max_feed_failure_share <= 1:

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from parallax.flows.demo_site import DEMO_SOURCES, DemoSite
-from parallax.flows.ingest import IngestSummary, ingest, ingest_sources
+from parallax.flows.ingest import IngestSummary, article_batch_size, ingest, ingest_sources
+from parallax.flows.settings import load_settings
 from parallax.storage import Store
 from parallax.storage.query import run_query
 from tests.flows.demo_truth import Label, furniture, labels, squash
@@ -247,3 +248,35 @@ def test_a_run_past_max_run_s_defers_what_it_has_not_begun_and_the_next_run_fetc
     articles = set(stored(db))
     assert set(labels()) <= articles and len(articles) == len(labels()) + 2
     assert second.articles_stored == len(labels()) + 2
+
+
+def test_processes_extract_the_same_articles_as_the_flows_threads(
+    two_runs: TwoRuns, tmp_path: Path
+) -> None:
+    db = tmp_path / "pooled.duckdb"
+    with DemoSite() as site:
+        overrides = {
+            "http.host_map": site.host_map(),
+            "http.allow_private_network": True,
+            "http.per_host_delay_s": 0.0,
+            "ingest.extract_processes": 2,
+            "ingest.extract_pool_min_pages": 1,
+        }
+        pooled = ingest(sources=str(DEMO_SOURCES), db=str(db), overrides=overrides)
+    assert two_runs.first.extract_processes == 1  # the demo's pages are too few for a pool
+    assert pooled.extract_processes == 2
+    assert pooled.articles_stored == two_runs.first.articles_stored
+    theirs, ours = stored(two_runs.db), stored(db)
+    assert set(ours) == set(theirs)
+    for rows in (theirs, ours):
+        for row in rows.values():
+            if row["date_source"] == "first_seen":  # when each run saw the link: not the same
+                row.pop("published_at")
+    assert ours == theirs
+
+
+def test_a_large_run_makes_about_four_batches_per_worker() -> None:
+    settings = load_settings(overrides={"ingest.workers": 8, "ingest.article_batch_size": 10})
+    assert article_batch_size(85, settings) == 10  # the setting is the least
+    assert article_batch_size(10_000, settings) == 313  # 10,000 / 32
+    assert article_batch_size(1_000_000, settings) == 500  # bounded: a batch's texts are held
