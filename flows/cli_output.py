@@ -169,7 +169,12 @@ def print_pipeline_summary(summary: Any, db: str, elapsed: float) -> None:
         summary.report,
     )
     lines = []
-    if embed:
+    if embed.get("skipped"):
+        lines.append(
+            "embed      skipped: the stories, the seed and the settings are those of the latest "
+            "clustering, reused below ([run] reuse_unchanged)"
+        )
+    elif embed:
         lines.append(
             f"embed      {embed['texts']} texts of {embed['stories']} stories and the seed: "
             f"{embed['embedded']} embedded, {embed['reused']} already stored ({embed['model']})"
@@ -178,6 +183,7 @@ def print_pipeline_summary(summary: Any, db: str, elapsed: float) -> None:
         lines.append(
             f"cluster    {cluster['stories']} stories in the window, {cluster['clusters']} "
             f"clusters; the seed's event: {cluster['event_stories']} stories"
+            + (" (reused)" if cluster.get("reused") else "")
         )
     if compare:
         line = f"compare    {compare['outlets']} outlets, {compare['copies']} copies"
@@ -205,7 +211,7 @@ def print_pipeline_summary(summary: Any, db: str, elapsed: float) -> None:
             line += f"; framing within {', '.join(framed)}"
         if parts:
             line += "; left out for their language: " + ", ".join(parts)
-        lines.append(line)
+        lines.append(line + (" (reused)" if compare.get("reused") else ""))
     if report:
         lines.append(f"report     {report['html']}, {report['markdown']}")
     stages = summary.seconds

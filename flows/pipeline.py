@@ -44,7 +44,9 @@ from parallax.flows.stages import (
     ReportSummary,
     Vectors,
     Window,
+    cluster_inputs,
     cluster_stage,
+    compare_inputs,
     compare_stage,
     missing_texts,
     report_stage,
@@ -302,6 +304,7 @@ def pipeline(
             run_id, "pipeline", {"sources": sources, "seed": seed, "db": settings.storage.db}
         )
     stage, began = "ingest", time.perf_counter()
+    local = settings.run.on_dask
     try:
         # The subflows fetch with [ingest] workers threads (their decorators say 8), or on
         # Dask ([run]); a backfill always runs in threads: the archive's pace is kept per
@@ -330,21 +333,52 @@ def pipeline(
         # The later stages run as tasks, not subflows: a sync subflow costs ~1 s of heartbeat
         # join each, more than clustering and comparing the demo take.
         stage, began = "embed", time.perf_counter()
-        summary.embed, summary.seconds["embed"] = asdict(run_embed(request)), _since(began)
-        stage, began = "cluster", time.perf_counter()
-        # On Dask these stages run here, not as tasks: they write to the database, which only
-        # the flow's process may do (and which a remote worker may not even see).
-        local = settings.run.on_dask
-        clustered = (run_cluster if local else cluster_task)(request, run_id)
-        summary.cluster, summary.seconds["cluster"] = asdict(clustered), _since(began)
+        with _open(settings) as store:
+            inputs = cluster_inputs(store, settings, win)
+            kept = (
+                store.unchanged_stage(win.seed.seed_id, "cluster", inputs)
+                if settings.run.reuse_unchanged
+                else None
+            )
+        if kept:
+            # Nothing the clustering read has changed: every vector it needed is stored.
+            summary.embed = {"model": settings.embed.model, "skipped": "unchanged"}
+            summary.seconds["embed"] = _since(began)
+            stage, began = "cluster", time.perf_counter()
+            summary.cluster = {**kept, "reused": True}
+            summary.seconds["cluster"] = _since(began)
+            clustering_id = kept["clustering_id"]
+        else:
+            summary.embed, summary.seconds["embed"] = asdict(run_embed(request)), _since(began)
+            stage, began = "cluster", time.perf_counter()
+            # On Dask these stages run here, not as tasks: they write to the database, which
+            # only the flow's process may do (and which a remote worker may not even see).
+            clustered = (run_cluster if local else cluster_task)(request, run_id)
+            summary.cluster, summary.seconds["cluster"] = asdict(clustered), _since(began)
+            clustering_id = clustered.clustering_id
+            with _open(settings) as store:
+                store.record_stage_inputs(clustering_id, "cluster", inputs, summary.cluster)
         stage, began = "compare", time.perf_counter()
-        summary.compare = (run_compare if local else compare_task)(request, clustered.clustering_id)
+        claims_and_sides = [load_claims(win.seed), load_sides(win.seed)]
+        inputs = compare_inputs(settings, win.seed, clustering_id, claims_and_sides)
+        with _open(settings) as store:
+            compared = (
+                store.unchanged_stage(win.seed.seed_id, "compare", inputs)
+                if kept and settings.run.reuse_unchanged
+                else None
+            )
+        if compared:
+            summary.compare = {**compared, "reused": True}
+        else:
+            summary.compare = (run_compare if local else compare_task)(request, clustering_id)
+            with _open(settings) as store:
+                store.record_stage_inputs(clustering_id, "compare", inputs, summary.compare)
         summary.seconds["compare"] = _since(began)
         with _open(settings) as store:  # the report shows this run, so record it first
             store.finish_run(run_id, "completed", _run_summary(summary))
         stage, began = "report", time.perf_counter()
         reported = (run_report if local else report_task)(
-            db, report_dir, config, overrides, clustered.clustering_id
+            db, report_dir, config, overrides, clustering_id
         )
         summary.report = {k: v for k, v in asdict(reported).items() if k != "markdown_text"}
         summary.seconds["report"] = _since(began)

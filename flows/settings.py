@@ -149,13 +149,17 @@ class ArchiveSettings:
 
 @dataclass(frozen=True)
 class RunSettings:
-    """The [run] table: where a run's fetch, extraction and embedding tasks execute."""
+    """The [run] table: where a run's fetch, extraction and embedding tasks execute, and
+    whether unchanged stages are skipped."""
 
     # "threads": [ingest] workers threads of the flow's process. "dask": a Dask cluster,
     # dask_address's scheduler, or a LocalCluster of dask_workers processes when it is empty.
     task_runner: str = "threads"
     dask_address: str = ""
     dask_workers: int = 2
+    # A pipeline run whose stories, seed and settings are those of the seed's latest
+    # clustering reuses it and its comparison (storage: stage_inputs) instead of recomputing.
+    reuse_unchanged: bool = True
 
     def __post_init__(self) -> None:
         if self.task_runner not in ("threads", "dask"):

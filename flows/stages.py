@@ -6,6 +6,9 @@ from a REPL against a database, and each reads what it needs from the Store and 
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import re
 import time
 import uuid
@@ -18,6 +21,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from parallax import __version__
 from parallax.analysis.claims import (
     Claim,
     ClaimParams,
@@ -115,6 +119,52 @@ def missing_texts(store: Store, settings: Settings, texts: dict[str, str]) -> di
     """The texts without a vector from the configured model: nothing is embedded twice."""
     known = store.known_embeddings(texts, settings.embed.model)
     return {h: t for h, t in texts.items() if h not in known}
+
+
+def _plain(value: Any) -> Any:
+    """JSON for a digest: sets sorted (their order changes between processes), dataclasses as
+    dicts, anything else as its string."""
+    if isinstance(value, (set, frozenset)):
+        return sorted(map(str, value))
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    return str(value)
+
+
+def digest(parts: Mapping[str, Any]) -> str:
+    """SHA-256 of what a stage read, as canonical JSON."""
+    text = json.dumps(parts, sort_keys=True, default=_plain, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def cluster_inputs(store: Store, settings: Settings, win: Window) -> str:
+    """What the embed and cluster stages read: every stored story (hashed in SQL, so no text is
+    read), the seed, the window, the [embed] and [cluster] settings, and this version."""
+    return digest(
+        {
+            "stories": store.articles_digest(),
+            "seed": win.seed,
+            "window": [win.start, win.end],
+            "embed": settings.embed,
+            "cluster": settings.cluster,
+            "version": __version__,
+        }
+    )
+
+
+def compare_inputs(settings: Settings, seed: Seed, clustering_id: str, extra: Any) -> str:
+    """What the compare stage reads besides the clustering's stories: the seed and its claims
+    and sides (`extra`), the [embed] and [compare] settings, and this version."""
+    return digest(
+        {
+            "clustering": clustering_id,
+            "seed": seed,
+            "claims_and_sides": extra,
+            "embed": settings.embed,
+            "compare": settings.compare,
+            "version": __version__,
+        }
+    )
 
 
 @dataclass

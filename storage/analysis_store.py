@@ -59,12 +59,16 @@ class AnalysisStore(Database):
         A story dated by when it was first seen may have been published before then, so it is
         in the window unless first seen before the window opened.
         """
+        # Only the window's texts leave the database: the others are listed by URL alone.
         rows = self._con.execute(
-            """SELECT url, outlet, coalesce(title, ''), text, published_at, date_source, language,
-                      coalesce(word_count, 0), detected_language, detection_confidence,
-                      CASE WHEN date_source = 'first_seen' THEN published_at >= $start
-                           ELSE published_at BETWEEN $start AND $end END AS inside
-               FROM articles ORDER BY published_at, url""",
+            """WITH placed AS (
+                   SELECT *, CASE WHEN date_source = 'first_seen' THEN published_at >= $start
+                                  ELSE published_at BETWEEN $start AND $end END AS inside
+                   FROM articles)
+               SELECT url, outlet, coalesce(title, ''), CASE WHEN inside THEN text END,
+                      published_at, date_source, language, coalesce(word_count, 0),
+                      detected_language, detection_confidence, inside
+               FROM placed ORDER BY published_at, url""",
             {"start": start, "end": end},
         ).fetchall()
         inside = [Story(*row[:10]) for row in rows if row[10]]
@@ -246,6 +250,43 @@ class AnalysisStore(Database):
             con.register("member_batch", arrow_table(member_rows, member_schema))
             con.execute("INSERT INTO cluster_members SELECT * FROM member_batch")
             con.unregister("member_batch")
+
+    def articles_digest(self) -> str:
+        """A digest of every stored story as clustering reads it (not its text, but its text's
+        hash): a new, changed or re-dated story changes it. Read in SQL, no text leaves the
+        database."""
+        rows = self._con.execute(
+            """SELECT count(*), md5(coalesce(string_agg(to_json({
+                      u: url, o: outlet, t: title, h: text_hash, p: published_at,
+                      d: date_source, l: language, w: word_count, dl: detected_language,
+                      dc: detection_confidence}), chr(10) ORDER BY url), ''))
+               FROM articles"""
+        ).fetchall()
+        return f"{rows[0][0]}:{rows[0][1]}"
+
+    def record_stage_inputs(
+        self, clustering_id: str, stage: str, inputs: str, summary: Mapping[str, Any]
+    ) -> None:
+        """What a stage of this clustering was computed from (a digest), and its summary."""
+        with self._transaction() as con:
+            con.execute(
+                """INSERT OR REPLACE INTO stage_inputs VALUES (?, ?, ?, ?, ?)""",
+                [clustering_id, stage, inputs, json.dumps(summary), datetime.now(UTC)],
+            )
+
+    def unchanged_stage(self, seed_id: str, stage: str, inputs: str) -> dict[str, Any] | None:
+        """The stored summary of `stage` on the seed's latest clustering, when it was computed
+        from these inputs; None when it must run (only the latest is reused: it is what the
+        report and SQL show as the seed's clustering)."""
+        latest = self.latest_clustering_id(seed_id)
+        if latest is None:
+            return None
+        rows = self._con.execute(
+            """SELECT summary FROM stage_inputs
+               WHERE clustering_id = ? AND stage = ? AND inputs = ?""",
+            [latest, stage, inputs],
+        ).fetchall()
+        return {"clustering_id": latest, **json.loads(rows[0][0])} if rows else None
 
     def latest_clustering_id(self, seed_id: str | None = None) -> str | None:
         """The newest clustering (for a seed, when given)."""

@@ -579,6 +579,25 @@ def _v10_provenance(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _v11_stage_inputs(con: duckdb.DuckDBPyConnection) -> None:
+    """What each stage of a clustering was computed from, as a digest, with its summary.
+
+    A pipeline run whose window, seed and settings digest the same as the latest clustering's
+    reuses it (and its comparison), rather than embedding, clustering and comparing again."""
+    con.execute(
+        """
+        CREATE TABLE stage_inputs (
+            clustering_id VARCHAR NOT NULL,
+            stage         VARCHAR NOT NULL,
+            inputs        VARCHAR NOT NULL,
+            summary       JSON NOT NULL,
+            recorded_at   TIMESTAMPTZ NOT NULL,
+            PRIMARY KEY (clustering_id, stage)
+        );
+        """
+    )
+
+
 Migration = Callable[[duckdb.DuckDBPyConnection], None]
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "ingest", _v1_ingest),
@@ -591,6 +610,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (8, "detected_language", _v8_detected_language),
     (9, "framing_language", _v9_framing_language),
     (10, "provenance", _v10_provenance),
+    (11, "stage_inputs", _v11_stage_inputs),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

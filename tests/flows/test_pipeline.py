@@ -32,25 +32,35 @@ class Runs:
     db: Path
     report_dir: Path
     first: PipelineSummary
-    second: PipelineSummary
+    second: PipelineSummary  # every stage computed again
+    third: PipelineSummary  # nothing new: the unchanged stages reused
+    fourth: PipelineSummary  # nothing new, another [compare] setting
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory, demo_run: DemoRun) -> Runs:
-    """The demo's cold run (shared with other modules), then a second run on a copy of its
-    database, as a scheduled run would find it."""
+    """The demo's cold run (shared with other modules), then, on a copy of its database as a
+    scheduled run would find it: a run that computes every stage again, one that may reuse
+    what is unchanged, and one with another [compare] setting."""
     root = tmp_path_factory.mktemp("pipeline")
     db, report_dir = root / "demo.duckdb", root / "report"
     shutil.copyfile(demo_run.db, db)
     with DemoSite() as site:
-        second = run_pipeline(
-            str(DEMO_SOURCES),
-            str(DEMO_SEED),
-            db=str(db),
-            report_dir=str(report_dir),
-            overrides=demo_overrides(site.host_map()),
-        )
-    return Runs(db, report_dir, demo_run.summary, second)
+        overrides = demo_overrides(site.host_map())
+
+        def run(**more: object) -> PipelineSummary:
+            return run_pipeline(
+                str(DEMO_SOURCES),
+                str(DEMO_SEED),
+                db=str(db),
+                report_dir=str(report_dir),
+                overrides={**overrides, **more},
+            )
+
+        second = run(**{"run.reuse_unchanged": False})
+        third = run()
+        fourth = run(**{"compare.copy_threshold": 0.71})
+    return Runs(db, report_dir, demo_run.summary, second, third, fourth)
 
 
 def test_the_event_matches_the_labels(runs: Runs) -> None:
@@ -145,6 +155,34 @@ def test_a_second_run_on_unchanged_sources_embeds_nothing(runs: Runs) -> None:
     assert runs.second.compare["sentences_reused"] == runs.first.compare["sentences_embedded"]
 
 
+def test_a_run_with_nothing_new_reuses_the_clustering_and_its_comparison(runs: Runs) -> None:
+    second, third = runs.second, runs.third
+    assert third.ingest["articles_stored"] == 0
+    assert third.embed == {"model": second.embed["model"], "skipped": "unchanged"}
+    assert third.cluster["reused"] is True
+    assert third.cluster["clustering_id"] == second.cluster["clustering_id"]
+    assert third.cluster["event_stories"] == second.cluster["event_stories"]
+    assert third.compare["reused"] is True
+    assert third.compare["claims_carried"] == second.compare["claims_carried"]
+    clusterings = run_query(runs.db, "SELECT count(*) FROM clusterings").rows[0][0]
+    assert clusterings == 2  # the cold run's and the second's; the others made none
+    assert third.seconds["cluster"] < 1 and third.seconds["compare"] < 1  # read, not computed
+    assert third.report["stories"] == second.report["stories"]  # the report is rendered again
+
+
+def test_another_compare_setting_compares_again_on_the_same_clustering(runs: Runs) -> None:
+    third, fourth = runs.third, runs.fourth
+    assert fourth.cluster["reused"] is True
+    assert fourth.cluster["clustering_id"] == third.cluster["clustering_id"]
+    assert "reused" not in fourth.compare
+    assert fourth.compare["sentences_reused"] > 0 and fourth.compare["sentences_embedded"] == 0
+    recorded = run_query(
+        runs.db,
+        "SELECT count(DISTINCT inputs) FROM stage_inputs WHERE stage = 'compare'",
+    ).rows[0][0]
+    assert recorded == 2  # the cold run's clustering's, and the fourth's in place of the second's
+
+
 def test_cluster_ids_are_stable_across_runs(runs: Runs) -> None:
     rows = run_query(
         runs.db,
@@ -163,7 +201,7 @@ def test_runs_record_each_stage(runs: Runs) -> None:
         runs.db,
         "SELECT status, summary->'$.seconds' FROM runs WHERE flow = 'pipeline' ORDER BY started_at",
     ).rows
-    assert [row[0] for row in rows] == ["completed", "completed"]
+    assert [row[0] for row in rows] == ["completed"] * 4
     assert set(runs.first.seconds) == {"ingest", "embed", "cluster", "compare", "report"}
 
 

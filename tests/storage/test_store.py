@@ -110,7 +110,7 @@ def test_a_new_database_is_migrated_and_recorded(db_path: Path) -> None:
     assert rows == [
         (1, "ingest"), (2, "analysis"), (3, "comparison"), (4, "claims"), (5, "run_owner"),
         (6, "claim_method"), (7, "story_language"), (8, "detected_language"),
-        (9, "framing_language"), (10, "provenance"),
+        (9, "framing_language"), (10, "provenance"), (11, "stage_inputs"),
     ]  # fmt: skip
     assert rows[-1][0] == SCHEMA_VERSION
     with Store(db_path):  # opening again applies nothing twice
