@@ -44,8 +44,11 @@ sys.path.insert(0, str(HERE.parent))
 STAGES = ("ingest", "embed", "cluster", "compare", "report")
 
 
-def one(size: int, work: Path, embed_up_to: int, event: int, sample: int) -> dict[str, Any]:
-    """Build, serve and run one size; the figures as a dict (run in a process of its own)."""
+def one(
+    size: int, work: Path, embed_up_to: int, event: int, sample: int, model: str | None = None
+) -> dict[str, Any]:
+    """Build, serve and run one size; the figures as a dict (run in a process of its own, or in
+    a test, as tests/bench/test_scale.py does at the smallest size)."""
     from parallax.flows import runtime
 
     runtime.prepare()
@@ -61,6 +64,7 @@ def one(size: int, work: Path, embed_up_to: int, event: int, sample: int) -> dic
     from parallax.flows.settings import load_settings
     from parallax.flows.stages import story_texts
     from parallax.storage import Store
+    from parallax.storage.query import run_query
 
     built = time.perf_counter()
     scale_site.build(work, size, max(1, size // 100), event, weeks=3.0)
@@ -75,6 +79,7 @@ def one(size: int, work: Path, embed_up_to: int, event: int, sample: int) -> dic
             "http.per_host_delay_s": 0.0,
             "ingest.max_run_s": 86_400.0,
             "ingest.max_entries_per_feed": 1000,
+            **({"embed.model": model} if model else {}),
         }
         settings = load_settings(overrides=overrides)
         model = settings.embed.model
@@ -99,6 +104,15 @@ def one(size: int, work: Path, embed_up_to: int, event: int, sample: int) -> dic
         win = Request(seed, str(db), overrides=overrides).window(settings)
         with Store(db) as store:
             stories, _ = store.window_stories(win.start, win.end)
+        found = {
+            row[0]
+            for row in run_query(
+                db,
+                "SELECT url FROM cluster_members WHERE clustering_id = ? AND in_event",
+                params=[cold.cluster["clustering_id"]],
+            ).rows
+        }
+        labelled = {u for u, on in json.loads((work / "labels.json").read_text()).items() if on}
         leads = [story_texts(s.title, s.text).lead for s in stories[:sample]]
         embedder = Embedder(model)
         embedder.encode(leads[:4])  # load the model before timing it
@@ -130,6 +144,13 @@ def one(size: int, work: Path, embed_up_to: int, event: int, sample: int) -> dic
         "rerun_s": round(rerun_s, 1),
         "rerun_stages": {k: round(v, 2) for k, v in rerun.seconds.items()},
         "event": cold.cluster.get("event_stories"),
+        "event_recall": len(found & labelled) / len(labelled),
+        "event_precision": len(found & labelled) / len(found) if found else 0.0,
+        "rerun_reused": bool(rerun.cluster.get("reused") and rerun.compare.get("reused")),
+        "rerun_stored": rerun.ingest.get("articles_stored", 0),
+        "extract_processes": (
+            ingested.extract_processes if derived else cold.ingest.get("extract_processes")
+        ),
         "window": cold.cluster.get("stories"),
         "clusters": cold.cluster.get("clusters"),
         "stored": stored,
@@ -185,11 +206,12 @@ def main() -> int:
     parser.add_argument("--embed-up-to", type=int, default=10_000)
     parser.add_argument("--event", type=int, default=60, help="stories on the seed's event")
     parser.add_argument("--sample", type=int, default=500, help="texts and pages for baselines")
+    parser.add_argument("--model", help="embedding model (default: [embed] model)")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        figures = one(args.one, args.work, args.embed_up_to, args.event, args.sample)
+        figures = one(args.one, args.work, args.embed_up_to, args.event, args.sample, args.model)
         print("FIGURES " + json.dumps(figures, default=str))
         return 0
     results = []
@@ -197,7 +219,9 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix=f"scale-{size}-") as tmp:
             command = [sys.executable, __file__, "--one", str(size), "--work", tmp]
             command += ["--embed-up-to", str(args.embed_up_to), "--event", str(args.event)]
-            command += ["--sample", str(args.sample)]
+            command += ["--sample", str(args.sample)] + (
+                ["--model", args.model] if args.model else []
+            )
             done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
             line = next((x for x in done.stdout.splitlines() if x.startswith("FIGURES ")), None)
             if done.returncode or line is None:
@@ -238,8 +262,11 @@ def report(results: list[dict[str, Any]]) -> None:
         )
         rerun = ", ".join(f"{k} {v:.1f}" for k, v in r["rerun_stages"].items())
         print(
-            f"{r['size']}: window {r['window']}, event {r['event']}, clusters {r['clusters']}; "
-            f"{embed}; rerun {r['rerun_s'] / r['cold_s']:.0%} of cold ({rerun} s); {ingest}"
+            f"{r['size']}: window {r['window']}, event {r['event']} (recall of the labelled "
+            f"{r['event_recall']:.2f}, precision {r['event_precision']:.2f}), "
+            f"clusters {r['clusters']}; extraction in {r['extract_processes']} processes; "
+            f"{embed}; rerun {r['rerun_s'] / r['cold_s']:.0%} of cold ({rerun} s"
+            f"{', clustering and comparison reused' if r['rerun_reused'] else ''}); {ingest}"
         )
 
 

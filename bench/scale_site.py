@@ -284,22 +284,19 @@ def build(
 @contextmanager
 def served(root: Path) -> Iterator[dict[str, str]]:
     """Serve a built site from a child process; yield its host map."""
-    child = subprocess.Popen(  # noqa: S603 - this file, with a path of ours
+    # Leaving the Popen block closes both pipes (the child's stdin closing tells it to stop)
+    # and waits for it.
+    with subprocess.Popen(  # noqa: S603 - this file, with a path of ours
         [sys.executable, __file__, "--serve", str(root)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
-    )
-    try:
+    ) as child:
         assert child.stdout is not None  # asked for with PIPE
         line = child.stdout.readline()
         if not line:
             raise RuntimeError(f"the site server for {root} exited ({child.wait()})")
         yield json.loads(line)
-    finally:
-        if child.stdin:
-            child.stdin.close()
-        child.wait(timeout=30)
 
 
 def serve(root: Path) -> None:
