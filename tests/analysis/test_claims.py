@@ -382,3 +382,34 @@ def test_content_words_leave_out_the_claims_languages_stop_words() -> None:
     assert "serio" in content_words("the most serious consequences")  # not a stop word here
     weights = WordWeights.of(["Лавров и НАТО", "Лавров"], "ru")
     assert weights.language == "ru" and weights.document_frequency["лавро"] == 2
+
+
+def test_exclusive_sentences_are_the_same_in_blocks_of_one_row_as_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The sentence-by-sentence cosines are held a block of rows at a time (an event of
+    thousands of stories would need gigabytes whole); the block's size changes nothing, ties
+    of copied sentences and the cross-language raise included."""
+    import parallax.analysis.claims as claims_module
+
+    rng = np.random.default_rng(3)
+    facts = rng.normal(size=(30, 16)).astype(np.float32)
+    stories = []
+    for n in range(24):
+        picked = rng.integers(0, 30, size=5)
+        noise = 0 if n % 4 == 0 else 0.35  # every fourth story copies its facts exactly
+        vectors = facts[picked] + rng.normal(scale=noise, size=(5, 16)).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        language = ("en", "ru", "de", None)[n % 4]
+        story = Story(
+            f"http://news.example/{n}", f"Outlet {n % 6}", f"Story {n}", "", T0, "feed",
+            language, 100, language, 0.9,
+        )  # fmt: skip
+        sentences = [f"Lavrov said {int(k)} things in Stockholm, story {n}." for k in picked]
+        stories.append(StorySentences(story, sentences, vectors.astype(np.float32)))
+    claims = facts[:3] / np.linalg.norm(facts[:3], axis=1, keepdims=True)
+    params = ClaimParams(exclusive_threshold=0.9)
+    whole = exclusive_sentences(stories, claims, params, "en")
+    monkeypatch.setattr(claims_module, "BLOCK_CELLS", 1)
+    assert exclusive_sentences(stories, claims, params, "en") == whole
+    assert sum(len(found) for found in whole.values()) > 5  # something to compare
