@@ -3,12 +3,15 @@
     python bench/scale_site.py OUT --stories 10000 [--outlets 100] [--event 60] [--weeks 3]
 
 Writes OUT/site/<host>/... (one host per outlet: an RSS feed listing its stories, one HTML page
-per story), OUT/sources.toml and OUT/labels.json (which stories are on the seed's event). The
+per story), OUT/sources.toml and OUT/labels.json (each story's event: the demo event of the
+story it retells, "unrelated" for none; the seed's event is flows.resources.DEMO_EVENT). The
 texts are the demo's stories (config/demo/stories), varied: each synthetic story takes a demo
 story's headline and paragraphs in another order, with its own numbers and a closing sentence
 naming its outlet and day, so that no two texts are the same (each is embedded and stored on
 its own, as on a real site). `--event` stories retell the seed's event within two days of it;
-the others retell the demo's other stories, spread over `--weeks` weeks around the seed's date.
+the others retell the demo's other stories: those of another dated event (the leaders' other
+meetings, a call, a summit) within days of its date, as real coverage would, and unrelated
+ones spread over `--weeks` weeks around the seed's date.
 Serve OUT/site with `served(OUT / "site")`: a process of its own, as a real site is, so that
 serving pages does not take the measured process's cores and GIL (`--serve ROOT` is that
 process: it prints the host map as a JSON line and serves until its stdin closes).
@@ -142,7 +145,10 @@ class Base:
     paragraphs: tuple[str, ...]
     language: str
     author: str
-    on_event: bool
+    event: str  # the demo's label: an event's name, or "unrelated"
+    # Stories of another dated event (another meeting, a call, a summit) stay near their date;
+    # unrelated ones (None) may run any day.
+    dated: datetime | None = None
 
 
 def demo_bases() -> list[Base]:
@@ -160,10 +166,17 @@ def demo_bases() -> list[Base]:
                     tuple(body),
                     article.get("language", outlet_language),
                     article.get("author") or "Staff",
-                    article.get("event") == DEMO_EVENT,
+                    str(article.get("event") or "unrelated"),
+                    _dated(article),
                 )
             )
     return found
+
+
+def _dated(article: dict[str, object]) -> datetime | None:
+    if article.get("event") in (None, "unrelated", DEMO_EVENT) or "published" not in article:
+        return None
+    return datetime.fromisoformat(str(article["published"])).astimezone(UTC)
 
 
 def varied(base: Base, rng: random.Random, outlet: str, when: datetime) -> list[str]:
@@ -215,11 +228,11 @@ def build(
     """Write the site, the sources file and the labels; return counts."""
     rng = random.Random(seed)
     bases = demo_bases()
-    on_event = [b for b in bases if b.on_event and b.language == "en"]
-    other = [b for b in bases if not b.on_event]
+    on_event = [b for b in bases if b.event == DEMO_EVENT and b.language == "en"]
+    other = [b for b in bases if b.event != DEMO_EVENT]
     site = out / "site"
     per_outlet: dict[int, list[tuple[str, str, datetime]]] = {i: [] for i in range(outlets)}
-    labels: dict[str, bool] = {}
+    labels: dict[str, str] = {}
     span = timedelta(weeks=weeks)
     for n in range(stories):
         o = n % outlets
@@ -229,6 +242,8 @@ def build(
         base = rng.choice(on_event if is_event else other)
         if is_event:
             when = SEED_TIME + timedelta(hours=rng.uniform(-18, 40))
+        elif base.dated is not None:  # a retelling of another event, then or just after
+            when = base.dated + timedelta(hours=rng.uniform(-12, 60))
         else:
             when = SEED_TIME - span / 2 + span * rng.random()
         when = when.replace(microsecond=0)
@@ -257,7 +272,7 @@ def build(
         target.write_text(page, encoding="utf-8")
         url = f"http://{host}{path}"
         per_outlet[o].append((url, base.title, when))
-        labels[url] = is_event
+        labels[url] = base.event
     sources = []
     for o, items in per_outlet.items():
         host = f"outlet{o:04d}.example"
