@@ -1,6 +1,6 @@
 """Scale: the real pipeline on synthetic sites of 1,000 to 100,000 stories.
 
-    python bench/scale.py [--sizes 1000 10000 100000] [--embed-up-to 10000] [--event 60]
+    python bench/scale.py [--sizes 1000 10000 100000] [--embed-up-to 10000] [--event-share 0.06]
 
 Each size runs in a process of its own (so its peak memory is its own): bench/scale_site.py
 writes a site of size/100 outlets (pages with a news site's chrome, which extract at the 30 a
@@ -209,21 +209,29 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000])
     parser.add_argument("--embed-up-to", type=int, default=10_000)
-    parser.add_argument("--event", type=int, default=60, help="stories on the seed's event")
+    parser.add_argument(
+        "--event-share",
+        type=float,
+        default=0.06,
+        help="share of the stories on the seed's event (60 of 1,000): the same at every size, "
+        "so that sizes differ in scale, not in what the window holds",
+    )
     parser.add_argument("--sample", type=int, default=500, help="texts and pages for baselines")
     parser.add_argument("--model", help="embedding model (default: [embed] model)")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        figures = one(args.one, args.work, args.embed_up_to, args.event, args.sample, args.model)
+        event = round(args.one * args.event_share)
+        figures = one(args.one, args.work, args.embed_up_to, event, args.sample, args.model)
         print("FIGURES " + json.dumps(figures, default=str))
         return 0
     results = []
     for size in args.sizes:
         with tempfile.TemporaryDirectory(prefix=f"scale-{size}-") as tmp:
             command = [sys.executable, __file__, "--one", str(size), "--work", tmp]
-            command += ["--embed-up-to", str(args.embed_up_to), "--event", str(args.event)]
+            command += ["--embed-up-to", str(args.embed_up_to)]
+            command += ["--event-share", str(args.event_share)]
             command += ["--sample", str(args.sample)] + (
                 ["--model", args.model] if args.model else []
             )
