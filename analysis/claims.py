@@ -563,8 +563,7 @@ class _SentencePairs:
                 nearest_there = raw == in_column[:, block_language].T
                 raised = across & (~other | (other & nearest_here & nearest_there))
                 raw = raw + CROSS_LANGUAGE_COSINE * raised
-            masked = np.where(other, raw, -np.inf)
-            row_best = masked.max(axis=1) if n else np.zeros(0)
+            row_best = np.where(other, raw, -np.inf).max(axis=1)
             best[rows] = np.where(np.isfinite(row_best), row_best, 0.0)
         return best
 

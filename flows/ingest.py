@@ -95,7 +95,7 @@ def start_extraction_pool(settings: Settings, pages: int) -> ExtractionPool | No
     if (
         processes > 1
         and pages >= settings.ingest.extract_pool_min_pages
-        and settings.run.task_runner == "threads"
+        and not settings.run.on_dask
     ):
         _pool = ExtractionPool(processes)
     return _pool

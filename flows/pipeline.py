@@ -359,14 +359,10 @@ def pipeline(
             with _open(settings) as store:
                 store.record_stage_inputs(clustering_id, "cluster", inputs, summary.cluster)
         stage, began = "compare", time.perf_counter()
-        claims_and_sides = [load_claims(win.seed), load_sides(win.seed)]
-        inputs = compare_inputs(settings, win.seed, clustering_id, claims_and_sides)
+        inputs = compare_inputs(settings, win.seed, clustering_id)
         with _open(settings) as store:
-            compared = (
-                store.unchanged_stage(win.seed.seed_id, "compare", inputs)
-                if kept and settings.run.reuse_unchanged
-                else None
-            )
+            # Only a reused clustering can have a comparison to reuse.
+            compared = store.unchanged_stage(win.seed.seed_id, "compare", inputs) if kept else None
         if compared:
             summary.compare = {**compared, "reused": True}
         else:

@@ -42,6 +42,7 @@ from parallax.analysis.quotes import find_quotes, normalise_speakers
 from parallax.analysis.records import Membership, Seed, Story
 from parallax.analysis.text import doc_text, lead_text, text_hash
 from parallax.flows.errors import UserInputError
+from parallax.flows.seeds import load_claims, load_sides
 from parallax.flows.settings import Settings
 from parallax.reports.render import ReportFiles, render_markdown, write_report
 from parallax.storage import Store
@@ -152,14 +153,15 @@ def cluster_inputs(store: Store, settings: Settings, win: Window) -> str:
     )
 
 
-def compare_inputs(settings: Settings, seed: Seed, clustering_id: str, extra: Any) -> str:
+def compare_inputs(settings: Settings, seed: Seed, clustering_id: str) -> str:
     """What the compare stage reads besides the clustering's stories: the seed and its claims
-    and sides (`extra`), the [embed] and [compare] settings, and this version."""
+    and sides, the [embed] and [compare] settings, and this version."""
     return digest(
         {
             "clustering": clustering_id,
             "seed": seed,
-            "claims_and_sides": extra,
+            "claims": load_claims(seed),
+            "sides": load_sides(seed),
             "embed": settings.embed,
             "compare": settings.compare,
             "version": __version__,

@@ -159,14 +159,11 @@ def test_a_run_with_nothing_new_reuses_the_clustering_and_its_comparison(runs: R
     second, third = runs.second, runs.third
     assert third.ingest["articles_stored"] == 0
     assert third.embed == {"model": second.embed["model"], "skipped": "unchanged"}
-    assert third.cluster["reused"] is True
-    assert third.cluster["clustering_id"] == second.cluster["clustering_id"]
-    assert third.cluster["event_stories"] == second.cluster["event_stories"]
-    assert third.compare["reused"] is True
-    assert third.compare["claims_carried"] == second.compare["claims_carried"]
+    # Read, not computed: the second run's summaries, its seconds included.
+    assert third.cluster == {**second.cluster, "reused": True}
+    assert third.compare == {**second.compare, "reused": True}
     clusterings = run_query(runs.db, "SELECT count(*) FROM clusterings").rows[0][0]
     assert clusterings == 2  # the cold run's and the second's; the others made none
-    assert third.seconds["cluster"] < 1 and third.seconds["compare"] < 1  # read, not computed
     assert third.report["stories"] == second.report["stories"]  # the report is rendered again
 
 
