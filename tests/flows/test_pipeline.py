@@ -153,6 +153,9 @@ def test_a_second_run_on_unchanged_sources_embeds_nothing(runs: Runs) -> None:
     assert runs.first.compare["sentences_embedded"] > 500
     assert runs.second.compare["sentences_embedded"] == 0
     assert runs.second.compare["sentences_reused"] == runs.first.compare["sentences_embedded"]
+    # Clauses of sentences far from every claim are not embedded; the carried decisions are
+    # those of every clause embedded (tests/analysis/test_claims.py).
+    assert runs.first.compare["clauses_left_out"] > 100
 
 
 def test_a_run_with_nothing_new_reuses_the_clustering_and_its_comparison(runs: Runs) -> None:
@@ -304,17 +307,22 @@ def test_a_configured_claim_judge_decides_what_is_carried(runs: Runs, tmp_path: 
     db = tmp_path / "judged.duckdb"
     shutil.copy(runs.db, db)
     request = {"seed": str(DEMO_SEED), "db": str(db)}
+    embedded = []
     for logit, carried in ((3.0, True), (-4.0, False)):
         judge = write_tiny_judge(tmp_path / f"judge{logit}", ["LABEL_0"], [logit])
         request["overrides"] = {"compare.judge_model": str(judge)}
         summary = compare_flow(request)
+        embedded.append(summary["sentences_embedded"])
+        assert summary["clauses_left_out"] == 0
         assert summary["claims_carried"] == (20 if carried else 0)
         rows = run_query(db, "SELECT DISTINCT carried, round(score, 2) FROM outlet_claims").rows
         assert rows == [(carried, round(1 / (1 + math.exp(-logit)), 2))]
         method = "SELECT DISTINCT judge, threshold FROM claims JOIN latest_clustering USING (clustering_id)"
         assert run_query(db, method).rows == [(str(judge), 0.5)]
-    # The judge made no new embeddings: the sentences' vectors were stored by the first run.
-    assert summary["sentences_embedded"] == 0
+    # A judge rates every unit it is shown: the first judged run embedded the clauses the runs
+    # without a judge left out, and nothing else (the rest was stored by the first run).
+    assert embedded == [runs.first.compare["clauses_left_out"], 0]
+    assert embedded[0] > 0
 
 
 def test_a_past_event_backfilled_matches_the_live_run(runs: Runs, tmp_path: Path) -> None:
