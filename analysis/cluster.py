@@ -191,8 +191,11 @@ def _grown_event(
 ) -> tuple[set[int], Vector]:
     """Rows of the event (row 0 is the seed), grown from the seed; and each story's similarity
     to the event's centre, the seed's row excluded."""
-    weights = np.sqrt([params.lead_weight, 1 - params.lead_weight]).astype(np.float32)
-    rows = np.hstack([weights[0] * leads, weights[1] * docs])  # rows . rows = blended cosine
+    if params.weighs_documents:
+        weights = np.sqrt([params.lead_weight, 1 - params.lead_weight]).astype(np.float32)
+        rows = np.hstack([weights[0] * leads, weights[1] * docs])  # rows . rows = blended cosine
+    else:
+        rows = leads  # a copy twice the size, half of it zeros, otherwise
     penalty = _seed_time_penalty(times, params)
     to_seed = rows[1:] @ rows[0] - penalty
     event = to_seed >= params.seed_threshold
@@ -283,11 +286,15 @@ def cluster_around_seed(
         None if s.date_source == FIRST_SEEN else s.published_at for s in inside
     ]
     leads = np.vstack([seed_vectors.lead] + [vectors[s.url].lead for s in inside])
-    docs = np.vstack([_doc(seed_vectors)] + [_doc(vectors[s.url]) for s in inside])
+    languages = [seed.language] + [story_language(s) for s in inside]
     if params.centers_languages:
-        languages = [seed.language] + [story_language(s) for s in inside]
         leads = centered(leads, languages, params.language_prior)
-        docs = centered(docs, languages, params.language_prior)
+    # Without a weight on documents their matrix would only be multiplied by 0: not built.
+    docs = leads
+    if params.weighs_documents:
+        docs = np.vstack([_doc(seed_vectors)] + [_doc(vectors[s.url]) for s in inside])
+        if params.centers_languages:
+            docs = centered(docs, languages, params.language_prior)
     window = _Rows(leads, docs, times, params)
     event, to_event = _grown_event(leads, docs, times, params)
     joined = _join_by_names(inside, vectors, event, times, params)

@@ -63,7 +63,7 @@ def one(
     from parallax.flows.pipeline import Request, run_pipeline
     from parallax.flows.resources import DEMO_EVENT, DEMO_SEED_NAME, bundled_seeds
     from parallax.flows.settings import load_settings
-    from parallax.flows.stages import story_texts
+    from parallax.flows.stages import window_texts
     from parallax.storage import Store
     from parallax.storage.query import run_query
 
@@ -95,7 +95,7 @@ def one(
             began = time.perf_counter()
             ingested = ingest_sources(work / "sources.toml", overrides=overrides)
             ingest_s = time.perf_counter() - began
-            derive_vectors(db, model, scale_site.demo_bases(), Embedder(model), story_texts)
+            derive_vectors(db, model, scale_site.demo_bases(), Embedder(model))
         began = time.perf_counter()
         cold = run_pipeline(str(work / "sources.toml"), seed, **params)
         cold_s = time.perf_counter() - began
@@ -104,7 +104,8 @@ def one(
         rerun_s = time.perf_counter() - began
         win = Request(seed, str(db), overrides=overrides).window(settings)
         with Store(db) as store:
-            stories, _ = store.window_stories(win.start, win.end)
+            stories, _ = store.window_stories(win.start, win.end, texts=False)
+            sampled = [t for _, t in window_texts(store, stories[:sample])]
         found = {
             row[0]
             for row in run_query(
@@ -115,7 +116,7 @@ def one(
         }
         events = json.loads((work / "labels.json").read_text())
         labelled = {url for url, event in events.items() if event == DEMO_EVENT}
-        leads = [story_texts(s.title, s.text).lead for s in stories[:sample]]
+        leads = [t.lead for t in sampled]
         embedder = Embedder(model)
         embedder.encode(leads[:4])  # load the model before timing it
         began = time.perf_counter()
@@ -170,7 +171,7 @@ def one(
     }
 
 
-def derive_vectors(db: Path, model: str, bases: list[Any], embedder: Any, texts: Any) -> None:
+def derive_vectors(db: Path, model: str, bases: list[Any], embedder: Any) -> None:
     """Give each stored story the vector of the demo story it was varied from (its lead embedded
     once), plus noise: what embedding 100,000 stories would take hours to give."""
     from datetime import UTC, datetime
@@ -178,22 +179,24 @@ def derive_vectors(db: Path, model: str, bases: list[Any], embedder: Any, texts:
     import numpy as np
 
     from parallax.analysis.text import text_hash
+    from parallax.flows.stages import story_texts, window_texts
     from parallax.storage import Store
 
-    lead_of = {b.title: texts(b.title, "\n\n".join(b.paragraphs)).lead for b in bases}
+    lead_of = {b.title: story_texts(b.title, "\n\n".join(b.paragraphs)).lead for b in bases}
     titles = sorted(lead_of)
     base_vectors = dict(zip(titles, embedder.encode([lead_of[t] for t in titles]), strict=True))
     rng = np.random.default_rng(5)
     everything = (datetime(1970, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
     with Store(db) as store:
-        stories, _ = store.window_stories(*everything)
+        # Texts a batch at a time, as the stages read them: this process's peak is measured.
+        stories, _ = store.window_stories(*everything, texts=False)
         hashes, vectors = [], []
-        for story in stories:
+        for story, cut in window_texts(store, stories):
             base = base_vectors.get(story.title)
             if base is None:
                 continue
             vector = base + rng.normal(0, 0.01, base.shape).astype(np.float32)
-            hashes.append(text_hash(texts(story.title, story.text).lead))
+            hashes.append(text_hash(cut.lead))
             vectors.append(vector / np.linalg.norm(vector))
         store.store_embeddings(model, hashes, np.asarray(vectors, dtype=np.float32))
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import json
 import re
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -86,8 +87,36 @@ class StoryTexts:
         return text_hash(self.lead), text_hash(self.doc)
 
 
+@dataclass(frozen=True)
+class StoryLead:
+    """What clustering keeps of a story's texts: its lead and the hashes of both."""
+
+    lead: str
+    lead_hash: str
+    doc_hash: str
+
+    @classmethod
+    def of(cls, texts: StoryTexts) -> StoryLead:
+        return cls(texts.lead, *texts.hashes)
+
+
 def story_texts(title: str, text: str) -> StoryTexts:
     return StoryTexts(lead_text(title, text), doc_text(title, text))
+
+
+# Stories whose whole texts are in memory at once while leads and documents are cut: a
+# window of a week of a thousand outlets holds some 50,000 stories, 150 MB of text or more.
+TEXT_BATCH = 1_000
+
+
+def window_texts(store: Store, stories: Sequence[Story]) -> Iterator[tuple[Story, StoryTexts]]:
+    """Each story (read without its text) with its lead and document, reading the stored texts
+    TEXT_BATCH stories at a time."""
+    for at in range(0, len(stories), TEXT_BATCH):
+        batch = stories[at : at + TEXT_BATCH]
+        bodies = store.article_texts([s.url for s in batch])
+        for story in batch:
+            yield story, story_texts(story.title, bodies.get(story.url) or "")
 
 
 def seed_texts(seed: Seed) -> StoryTexts:
@@ -110,9 +139,10 @@ class EmbedSummary:
 def texts_to_embed(store: Store, win: Window, *, documents: bool) -> tuple[dict[str, str], int]:
     """hash -> text for the seed and the window's stories (lead texts, and document texts
     when clustering weighs them), and the number of stories."""
-    stories, _ = store.window_stories(win.start, win.end)
+    stories, _ = store.window_stories(win.start, win.end, texts=False)
     texts: dict[str, str] = {}
-    for item in [seed_texts(win.seed)] + [story_texts(s.title, s.text) for s in stories]:
+    cut = itertools.chain([seed_texts(win.seed)], (t for _, t in window_texts(store, stories)))
+    for item in cut:
         for value in (item.lead, item.doc) if documents else (item.lead,):
             texts[text_hash(value)] = value
     return texts, len(stories)
@@ -189,30 +219,30 @@ def cluster_stage(
     """Cluster the window around the seed with stored vectors, and store the clustering."""
     began = time.perf_counter()
     model = settings.embed.model
-    stories, outside = store.window_stories(win.start, win.end)
-    texts = {s.url: story_texts(s.title, s.text) for s in stories}
-    seed_text = seed_texts(win.seed)
-    items = [*texts.values(), seed_text]
-    needed = {t.hashes[0] for t in items}
+    # Clustering reads each story's lead and its texts' hashes, never the whole text.
+    stories, outside = store.window_stories(win.start, win.end, texts=False)
+    leads = {s.url: StoryLead.of(t) for s, t in window_texts(store, stories)}
+    seed_lead = StoryLead.of(seed_texts(win.seed))
+    items = [*leads.values(), seed_lead]
+    needed = {t.lead_hash for t in items}
     if settings.cluster.weighs_documents:
-        needed |= {t.hashes[1] for t in items}
+        needed |= {t.doc_hash for t in items}
     # Document vectors stored by an earlier run are shown beside the leads even when unused.
-    vectors = store.load_embeddings(needed | {t.hashes[1] for t in items}, model)
+    vectors = store.load_embeddings(needed | {t.doc_hash for t in items}, model)
     missing = needed - set(vectors)
     if missing:
         raise StageError(
             f"{len(missing)} texts have no {model} vectors yet: run the embed stage first"
         )
 
-    def embedded(t: StoryTexts) -> Embedded:
-        lead_hash, doc_hash = t.hashes
-        return Embedded(t.lead, vectors[lead_hash], vectors.get(doc_hash))
+    def embedded(t: StoryLead) -> Embedded:
+        return Embedded(t.lead, vectors[t.lead_hash], vectors.get(t.doc_hash))
 
     clustering = cluster_around_seed(
         win.seed,
-        embedded(seed_text),
+        embedded(seed_lead),
         stories,
-        {url: embedded(t) for url, t in texts.items()},
+        {url: embedded(t) for url, t in leads.items()},
         settings.cluster,
         since=win.start,
         until=win.end,

@@ -53,11 +53,14 @@ class AnalysisStore(Database):
         ).fetchall()
         return Seed(*rows[0]) if rows else None
 
-    def window_stories(self, start: datetime, end: datetime) -> tuple[list[Story], list[str]]:
+    def window_stories(
+        self, start: datetime, end: datetime, *, texts: bool = True
+    ) -> tuple[list[Story], list[str]]:
         """Stories of the window, and the URLs of all other stories.
 
         A story dated by when it was first seen may have been published before then, so it is
-        in the window unless first seen before the window opened.
+        in the window unless first seen before the window opened. With texts=False each story's
+        text is empty: the stages that cut texts read them a batch at a time (article_texts).
         """
         # Only the window's texts leave the database: the others are listed by URL alone.
         rows = self._con.execute(
@@ -65,15 +68,24 @@ class AnalysisStore(Database):
                    SELECT *, CASE WHEN date_source = 'first_seen' THEN published_at >= $start
                                   ELSE published_at BETWEEN $start AND $end END AS inside
                    FROM articles)
-               SELECT url, outlet, coalesce(title, ''), CASE WHEN inside THEN text END,
+               SELECT url, outlet, coalesce(title, ''),
+                      CASE WHEN inside AND $texts THEN text ELSE '' END,
                       published_at, date_source, language, coalesce(word_count, 0),
                       detected_language, detection_confidence, inside
                FROM placed ORDER BY published_at, url""",
-            {"start": start, "end": end},
+            {"start": start, "end": end, "texts": texts},
         ).fetchall()
         inside = [Story(*row[:10]) for row in rows if row[10]]
         outside = [row[0] for row in rows if not row[10]]
         return inside, outside
+
+    def article_texts(self, urls: Sequence[str]) -> dict[str, str]:
+        """The stored text of each of these stories, by URL."""
+        rows = self._con.execute(
+            "SELECT url, text FROM articles WHERE url IN (SELECT unnest($urls))",
+            {"urls": list(urls)},
+        ).fetchall()
+        return {str(url): str(text or "") for url, text in rows}
 
     # -- embeddings ---------------------------------------------------------------------------
 
