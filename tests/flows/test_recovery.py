@@ -185,10 +185,7 @@ class FakeEmbedder:
 def stories_db(db_path: Path) -> Path:
     """600 stored articles around the seed's date, from the kill test's synthetic feeds."""
     with Store(db_path) as store:
-        store.upsert_outlets(fault_writer.OUTLETS)
-        store.record_feed_polls(fault_writer.polls(0), "r0")
-        jobs = store.pending_articles()
-        store.record_article_fetches([fault_writer.article_fetch(j) for j in jobs], "r0")
+        fault_writer.store_first_batch(store)
     return db_path
 
 

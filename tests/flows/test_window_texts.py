@@ -21,10 +21,7 @@ END = fault_writer.BASE + timedelta(days=2)
 def store(db_path: Path) -> Store:
     """Some 600 stored articles (the kill test's synthetic feeds), each with its own text."""
     with Store(db_path) as store:
-        store.upsert_outlets(fault_writer.OUTLETS)
-        store.record_feed_polls(fault_writer.polls(0), "r0")
-        jobs = store.pending_articles()
-        store.record_article_fetches([fault_writer.article_fetch(j) for j in jobs], "r0")
+        fault_writer.store_first_batch(store)
     return Store(db_path)
 
 

@@ -140,6 +140,14 @@ def last_batch(store: Store) -> int:
     return -1 if last is None else int(last.removeprefix("batch-"))
 
 
+def store_first_batch(store: Store) -> None:
+    """The first batch of every feed and all its articles (600 stories around BASE), as one
+    uninterrupted writer would store them: for tests that need a filled database."""
+    store.upsert_outlets(OUTLETS)
+    store.record_feed_polls(polls(0), "r0")
+    store.record_article_fetches([article_fetch(j) for j in store.pending_articles()], "r0")
+
+
 def say(line: str) -> None:
     print(line, flush=True)
 
