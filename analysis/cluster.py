@@ -165,9 +165,13 @@ class _Rows:
         if weight < 1:
             sims += (1 - weight) * (self.docs[a] @ self.docs[b].T)
         apart = np.abs(self.stamps[a][:, None] - self.stamps[b][None, :]) / 86400
-        late = np.clip(apart - self.params.time_grace_days, 0, None)
-        penalty = np.nan_to_num(late * self.params.time_penalty_per_day, nan=0.0)
-        return np.asarray(sims - penalty, dtype=np.float32)
+        return np.asarray(sims - time_penalty(apart, self.params), dtype=np.float32)
+
+
+def time_penalty(days: npt.NDArray[np.float64], params: ClusterParams) -> npt.NDArray[np.float64]:
+    """The penalty for days apart (NaN: a time unknown, no penalty)."""
+    late = np.clip(days - params.time_grace_days, 0, None) * params.time_penalty_per_day
+    return np.nan_to_num(late, nan=0.0)
 
 
 def _labels(sims: Vector, threshold: float) -> list[int]:
@@ -215,8 +219,7 @@ def _seed_time_penalty(times: list[datetime | None], params: ClusterParams) -> V
     """Each story's penalty for its distance in time from the seed (none when undated)."""
     seed_time = seed_time_of(times)
     days = np.array([_days(t, seed_time) if t else np.nan for t in times[1:]], dtype=np.float64)
-    late = np.clip(days - params.time_grace_days, 0, None) * params.time_penalty_per_day
-    return np.asarray(np.nan_to_num(late, nan=0.0), dtype=np.float32)
+    return np.asarray(time_penalty(days, params), dtype=np.float32)
 
 
 def distinctive_names(
