@@ -12,7 +12,8 @@ Method (measured on the demo by bench/cluster_quality.py; the reasons are in doc
    one language's texts together whatever they say.
 3. The event, grown from the seed. The stories at least `seed_threshold` similar to the seed
    start it; then, round after round, the event is every story at least `event_threshold`
-   similar to the centre of the event so far (the seed included), until it stops changing.
+   similar to the centre of the event so far (the seed included; near copies of one story
+   counted once), until it stops changing.
    Judging a story against the whole event, not the seed alone, lets coverage in other words
    and other languages in; growing from the seed, rather than cutting a tree of every story,
    keeps one split in the tree from taking the event apart.
@@ -205,7 +206,8 @@ def _grown_event(
     event = to_seed >= params.seed_threshold
     to_event = to_seed
     for _round in range(MAX_ROUNDS):
-        centre = rows[1:][event].sum(axis=0) + rows[0]
+        members = rows[1:][event]
+        centre = (members * _once_each(members)[:, None]).sum(axis=0) + rows[0]
         centre /= max(float(np.linalg.norm(centre)), 1e-9)
         to_event = rows[1:] @ centre - penalty
         grown = to_event >= params.event_threshold
@@ -213,6 +215,22 @@ def _grown_event(
             break
         event = grown
     return {int(i) + 1 for i in np.flatnonzero(event)}, np.asarray(to_event, dtype=np.float32)
+
+
+# Leads this alike are one story told again: a wire story run by many outlets, a mirror. Each
+# counts 1 / (its number of such stories in the event) in the event's centre, so that a story
+# many outlets ran, or many retellings of another event, cannot pull the centre to themselves.
+DUPLICATE_COSINE = 0.95
+_BLOCK_ROWS = 2048  # rows of the member-by-member cosines held at once
+
+
+def _once_each(members: Vector) -> npt.NDArray[np.float64]:
+    """Each member's weight in the centre: 1 / the members whose lead is as good as its own."""
+    weights = np.empty(len(members))
+    for at in range(0, len(members), _BLOCK_ROWS):
+        alike = members[at : at + _BLOCK_ROWS] @ members.T >= DUPLICATE_COSINE
+        weights[at : at + _BLOCK_ROWS] = 1.0 / np.maximum(alike.sum(axis=1), 1)
+    return weights
 
 
 def _seed_time_penalty(times: list[datetime | None], params: ClusterParams) -> Vector:

@@ -192,6 +192,25 @@ def test_a_story_in_another_language_joins_the_event_when_languages_are_centred(
     assert {m.url for m in flat.members if m.in_event} == {"e0", "e1", "e2", "r1"}
 
 
+def test_many_copies_of_a_related_story_do_not_pull_the_event_away() -> None:
+    """Sixty outlets running one story on a related event (a wire story, or retellings) count
+    once in the event's centre: the event is the same as with one of them."""
+    rng = np.random.default_rng(11)
+    # Ten reports of the event, each its own angle on it (no two alike enough to be copies).
+    angles = rng.normal(size=(10, DIM - 2))
+    angles *= 0.44 / np.linalg.norm(angles, axis=1, keepdims=True)
+    own = [(story(f"e{k}", k), embedded(unit(0.9, 0, *angles[k]))) for k in range(10)]
+    related = unit(0.62, 0.78)
+
+    def copy(k: int) -> tuple[Story, Embedded]:
+        noise = rng.normal(0, 0.003, DIM).astype(np.float32)
+        return story(f"r{k}", 2), embedded(unit(*(related + noise)))
+
+    alone = run([*own, copy(0)])["event"]
+    assert alone == {f"e{k}" for k in range(10)}
+    assert run([*own, *(copy(k) for k in range(60))])["event"] == alone
+
+
 def test_same_input_same_output_in_any_order() -> None:
     stories = [
         (story(f"s{i}", i * 7), embedded(unit(1, (i % 3) * 0.4, i * 0.05))) for i in range(12)
