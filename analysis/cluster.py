@@ -225,7 +225,8 @@ _BLOCK_ROWS = 2048  # rows of the member-by-member cosines held at once
 
 
 def _once_each(members: Vector) -> npt.NDArray[np.float64]:
-    """Each member's weight in the centre: 1 / the members whose lead is as good as its own."""
+    """Each member's weight in the centre: 1 / the number of members (itself included) whose
+    lead is a near copy of its own."""
     weights = np.empty(len(members))
     for at in range(0, len(members), _BLOCK_ROWS):
         alike = members[at : at + _BLOCK_ROWS] @ members.T >= DUPLICATE_COSINE
