@@ -1,6 +1,7 @@
 """Scale: the real pipeline on synthetic sites of 1,000 to 100,000 stories.
 
     python bench/scale.py [--sizes 1000 10000 100000] [--embed-up-to 10000] [--event-share 0.06]
+                          [--related-share R]
 
 Each size runs in a process of its own (so its peak memory is its own): bench/scale_site.py
 writes a site of size/100 outlets (pages with a news site's chrome, which extract at the 30 a
@@ -21,6 +22,13 @@ the size before (log of the ratio of times over log of the ratio of sizes: 1 is 
 quadratic), peak memory (the process's maximum resident set), the embed stage's throughput as
 a ratio of the raw model's, the rerun as a share of the cold run, and ingest's throughput as a
 ratio of cores x the serial loop's.
+
+The window's composition: --event-share of the stories retell the seed's event; by default the
+others retell the demo's other stories alike, so that more than half of the window retells a
+related event (the leaders' other meetings, NATO's meeting the day before): a hard window, the
+same at every size. --related-share R instead makes R of the stories retell related events and
+the rest unrelated ones, as in a week of a thousand outlets, where one crisis is a few percent
+of what they publish and an event a few hundred to a thousand stories.
 """
 
 from __future__ import annotations
@@ -46,7 +54,13 @@ STAGES = ("ingest", "embed", "cluster", "compare", "report")
 
 
 def one(
-    size: int, work: Path, embed_up_to: int, event: int, sample: int, model: str | None = None
+    size: int,
+    work: Path,
+    embed_up_to: int,
+    event: int,
+    sample: int,
+    model: str | None = None,
+    related: int | None = None,
 ) -> dict[str, Any]:
     """Build, serve and run one size; the figures as a dict (run in a process of its own, or in
     a test, as tests/bench/test_scale.py does at the smallest size)."""
@@ -68,7 +82,7 @@ def one(
     from parallax.storage.query import run_query
 
     built = time.perf_counter()
-    scale_site.build(work, size, max(1, size // 100), event, weeks=3.0)
+    composition = scale_site.build(work, size, max(1, size // 100), event, 3.0, related=related)
     built_s = time.perf_counter() - built
     db = work / "scale.duckdb"
     derived = size > embed_up_to
@@ -141,6 +155,7 @@ def one(
     return {
         "size": size,
         "derived": derived,
+        "related": composition["related"],
         "built_s": round(built_s, 1),
         "seconds": {k: round(seconds.get(k, 0.0), 2) for k in STAGES},
         "cold_s": round(cold_s, 1),
@@ -219,6 +234,13 @@ def main() -> int:
         help="share of the stories on the seed's event (60 of 1,000): the same at every size, "
         "so that sizes differ in scale, not in what the window holds",
     )
+    parser.add_argument(
+        "--related-share",
+        type=float,
+        help="share of the stories retelling the demo's related events, the rest unrelated "
+        "(default: the other stories drawn from related and unrelated demo stories alike, "
+        "about 55%% related)",
+    )
     parser.add_argument("--sample", type=int, default=500, help="texts and pages for baselines")
     parser.add_argument("--model", help="embedding model (default: [embed] model)")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
@@ -226,7 +248,10 @@ def main() -> int:
     args = parser.parse_args()
     if args.one:
         event = round(args.one * args.event_share)
-        figures = one(args.one, args.work, args.embed_up_to, event, args.sample, args.model)
+        related = None if args.related_share is None else round(args.one * args.related_share)
+        figures = one(
+            args.one, args.work, args.embed_up_to, event, args.sample, args.model, related
+        )
         print("FIGURES " + json.dumps(figures, default=str))
         return 0
     results = []
@@ -235,6 +260,8 @@ def main() -> int:
             command = [sys.executable, __file__, "--one", str(size), "--work", tmp]
             command += ["--embed-up-to", str(args.embed_up_to)]
             command += ["--event-share", str(args.event_share)]
+            if args.related_share is not None:
+                command += ["--related-share", str(args.related_share)]
             command += ["--sample", str(args.sample)] + (
                 ["--model", args.model] if args.model else []
             )
@@ -278,7 +305,8 @@ def report(results: list[dict[str, Any]]) -> None:
         )
         rerun = ", ".join(f"{k} {v:.1f}" for k, v in r["rerun_stages"].items())
         print(
-            f"{r['size']}: window {r['window']}, event {r['event']} (recall of the labelled "
+            f"{r['size']}: window {r['window']} ({r['related']} retelling related events), "
+            f"event {r['event']} (recall of the labelled "
             f"{r['event_recall']:.2f}, precision {r['event_precision']:.2f}; in it wrongly: "
             f"{r['event_intruders'] or 'none'}), "
             f"clusters {r['clusters']}; extraction in {r['extract_processes']} processes; "

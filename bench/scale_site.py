@@ -1,6 +1,7 @@
 """A synthetic news site for bench/scale.py: N outlets, M stories, texts varied from the demo's.
 
-    python bench/scale_site.py OUT --stories 10000 [--outlets 100] [--event 60] [--weeks 3]
+    python bench/scale_site.py OUT --stories 10000 [--outlets 100] [--event 60] [--related N]
+                               [--weeks 3]
 
 Writes OUT/site/<host>/... (one host per outlet: an RSS feed listing its stories, one HTML page
 per story), OUT/sources.toml and OUT/labels.json (each story's event: the demo event of the
@@ -11,7 +12,11 @@ naming its outlet and day, so that no two texts are the same (each is embedded a
 its own, as on a real site). `--event` stories retell the seed's event within two days of it;
 the others retell the demo's other stories: those of another dated event (the leaders' other
 meetings, a call, a summit) within days of its date, as real coverage would, and unrelated
-ones spread over `--weeks` weeks around the seed's date.
+ones spread over `--weeks` weeks around the seed's date. By default the others are drawn from
+all the demo's other stories alike, so that more than half retell a related event (an
+adversarial window: the seed's event among many of its neighbours); `--related N` makes N of
+them retell related events and the rest unrelated stories (a week of many outlets, where the
+crisis is a few percent of what they publish).
 Serve OUT/site with `served(OUT / "site")`: a process of its own, as a real site is, so that
 serving pages does not take the measured process's cores and GIL (`--serve ROOT` is that
 process: it prints the host map as a JSON line and serves until its stdin closes).
@@ -223,13 +228,22 @@ def page_state(rng: random.Random, n: int) -> str:
 
 
 def build(
-    out: Path, stories: int, outlets: int, event: int, weeks: float, seed: int = 11
+    out: Path,
+    stories: int,
+    outlets: int,
+    event: int,
+    weeks: float,
+    seed: int = 11,
+    related: int | None = None,
 ) -> dict[str, object]:
-    """Write the site, the sources file and the labels; return counts."""
+    """Write the site, the sources file and the labels; return counts. `related`: how many of
+    the stories not on the event retell a related event (None: drawn like the unrelated)."""
     rng = random.Random(seed)
     bases = demo_bases()
     on_event = [b for b in bases if b.event == DEMO_EVENT and b.language == "en"]
     other = [b for b in bases if b.event != DEMO_EVENT]
+    related_bases = [b for b in other if b.event != "unrelated"]
+    unrelated_bases = [b for b in other if b.event == "unrelated"]
     site = out / "site"
     per_outlet: dict[int, list[tuple[str, str, datetime]]] = {i: [] for i in range(outlets)}
     labels: dict[str, str] = {}
@@ -239,7 +253,12 @@ def build(
         host = f"outlet{o:04d}.example"
         name = f"Outlet {o:04d}"
         is_event = n < event
-        base = rng.choice(on_event if is_event else other)
+        if is_event:
+            base = rng.choice(on_event)
+        elif related is None:
+            base = rng.choice(other)
+        else:
+            base = rng.choice(related_bases if n < event + related else unrelated_bases)
         if is_event:
             when = SEED_TIME + timedelta(hours=rng.uniform(-18, 40))
         elif base.dated is not None:  # a retelling of another event, then or just after
@@ -293,7 +312,12 @@ def build(
         )
     (out / "sources.toml").write_text("\n".join(sources), encoding="utf-8")
     (out / "labels.json").write_text(json.dumps(labels), encoding="utf-8")
-    return {"stories": stories, "outlets": outlets, "event": min(event, stories)}
+    return {
+        "stories": stories,
+        "outlets": outlets,
+        "event": min(event, stories),
+        "related": sum(1 for e in labels.values() if e not in (DEMO_EVENT, "unrelated")),
+    }
 
 
 @contextmanager
@@ -331,10 +355,11 @@ def main() -> int:
     parser.add_argument("--stories", type=int, default=1000)
     parser.add_argument("--outlets", type=int, default=0, help="default: one per 100 stories")
     parser.add_argument("--event", type=int, default=60)
+    parser.add_argument("--related", type=int, help="default: drawn like the unrelated")
     parser.add_argument("--weeks", type=float, default=3.0)
     args = parser.parse_args()
     outlets = args.outlets or max(1, args.stories // 100)
-    print(build(args.out, args.stories, outlets, args.event, args.weeks))
+    print(build(args.out, args.stories, outlets, args.event, args.weeks, related=args.related))
     return 0
 
 
