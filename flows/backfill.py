@@ -54,6 +54,7 @@ from parallax.connectors.wayback import ArchivedFetch, Capture, WaybackClient
 from parallax.flows import progress
 from parallax.flows.errors import UserInputError
 from parallax.flows.ingest import batches, close_http_clients, http_client, interleave_hosts
+from parallax.flows.runners import as_finished, in_flight
 from parallax.flows.settings import Settings, load_settings
 from parallax.flows.sources import load_sources
 from parallax.storage import Store
@@ -379,13 +380,13 @@ def _archived_feeds(
             todo.append((outlet, feed_url, capture))
         progress.advance("listings")
     progress.begin("captures", len(todo))
-    futures = [
-        replay_captures_task.submit(batch, settings, since, until)
-        for batch in batches(todo, settings.ingest.article_batch_size)
-    ]
     status: Counter[str] = Counter()
-    for future in as_completed(futures):
-        replayed: list[Replayed] = future.result()
+    replays = as_finished(
+        lambda batch: replay_captures_task.submit(batch, settings, since, until),
+        batches(todo, settings.ingest.article_batch_size),
+        in_flight(settings),
+    )
+    for _, replayed in replays:
         summary.entries_new += store.record_archived_feeds(
             base,
             [
@@ -444,13 +445,13 @@ def _past_articles(
     )
     summary.articles_pending = len(pending)
     progress.begin("articles", len(pending))
-    futures = [
-        fetch_past_articles_task.submit(batch, settings)
-        for batch in batches(pending, settings.ingest.article_batch_size)
-    ]
     status: Counter[str] = Counter()
-    for future in as_completed(futures):
-        fetched: list[ArticleFetch] = future.result()
+    fetches = as_finished(
+        lambda batch: fetch_past_articles_task.submit(batch, settings),
+        batches(pending, settings.ingest.article_batch_size),
+        in_flight(settings),
+    )
+    for _, fetched in fetches:
         summary.articles_stored += store.record_article_fetches(fetched, summary.run_id)
         status.update(str(f.status) for f in fetched)
         progress.advance("articles", len(fetched))

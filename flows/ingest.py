@@ -48,7 +48,7 @@ from parallax.connectors.urls import host_of
 from parallax.flows import progress
 from parallax.flows.budget import RunBudget
 from parallax.flows.errors import UserInputError
-from parallax.flows.runners import task_runner
+from parallax.flows.runners import as_finished, in_flight, task_runner
 from parallax.flows.settings import Settings, load_settings
 from parallax.flows.sources import load_sources
 from parallax.storage import Store
@@ -295,10 +295,14 @@ def _ingest(
         pool = start_extraction_pool(settings, len(pending))
         summary.extract_processes = pool.processes if pool else 1
         size = article_batch_size(len(pending), settings)
-        futures = [
-            fetch_articles_task.submit(batch, settings, budget) for batch in batches(pending, size)
-        ]
-        done = (batch_future.result() for batch_future in as_completed(futures))
+        done = (
+            fetched
+            for _, fetched in as_finished(
+                lambda batch: fetch_articles_task.submit(batch, settings, budget),
+                batches(pending, size),
+                in_flight(settings),
+            )
+        )
     for fetched in done:
         write = time.perf_counter()
         summary.articles_stored += store.record_article_fetches(fetched, run_id)

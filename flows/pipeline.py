@@ -34,7 +34,7 @@ from parallax.flows.backfill import BackfillFailed, BackfillSummary
 from parallax.flows.backfill import backfill as backfill_flow
 from parallax.flows.errors import UserInputError
 from parallax.flows.ingest import IngestFailed, IngestSummary, ingest
-from parallax.flows.runners import task_runner
+from parallax.flows.runners import as_finished, in_flight, task_runner
 from parallax.flows.seeds import load_claims, load_seed, load_sides, parse_when
 from parallax.flows.settings import Settings, load_settings
 from parallax.flows.stages import (
@@ -116,15 +116,15 @@ def run_embed(request: Request) -> EmbedSummary:
         chunks = [
             items[i : i + embed.texts_per_task] for i in range(0, len(items), embed.texts_per_task)
         ]
-        futures = [
-            embed_texts_task.submit(
+        embedded = as_finished(
+            lambda chunk: embed_texts_task.submit(
                 [t for _, t in chunk], embed.model, embed.device, embed.batch_size
-            )
-            for chunk in chunks
-        ]
+            ),
+            chunks,
+            in_flight(settings),
+        )
         with _open(settings) as store:
-            for chunk, future in zip(chunks, futures, strict=True):
-                vectors = future.result()
+            for chunk, vectors in embedded:
                 summary.embedded += store.store_embeddings(
                     embed.model, [h for h, _ in chunk], vectors
                 )

@@ -8,11 +8,52 @@ database (cluster, compare, report) run in the flow itself rather than as tasks.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
+from typing import Any, TypeVar
 
+from prefect.futures import PrefectFuture, as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from parallax.flows.settings import Settings
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+# Tasks in flight per [ingest] worker: two keep every worker busy while the flow writes what
+# one returned, and bound what the flow holds to that many tasks' results.
+IN_FLIGHT_PER_WORKER = 2
+
+
+def as_finished(
+    submit: Callable[[T], PrefectFuture[R]], items: Iterable[T], limit: int
+) -> Iterator[tuple[T, R]]:
+    """Each item with its task's result, in the order the tasks finish, with at most `limit`
+    tasks running at once (and the finished one being handed over); a result is let go once
+    taken. (Prefect's
+    as_completed keeps every future it was given, and each future its result, until the last
+    finishes: over a run's 100,000 pages, every page's text at once.)"""
+    waiting = iter(items)
+    running: dict[PrefectFuture[R], T] = {}
+
+    def top_up() -> None:
+        for item in islice(waiting, max(1, limit) - len(running)):
+            running[submit(item)] = item
+
+    top_up()
+    while running:
+        # A fresh as_completed over the running few each time: it holds only those.
+        future = next(as_completed(list(running)))
+        item = running.pop(future)
+        result = future.result()
+        del future
+        top_up()  # before the caller writes the result, so the workers stay busy
+        yield item, result
+
+
+def in_flight(settings: Settings) -> int:
+    """How many batch tasks a flow keeps submitted at once."""
+    return IN_FLIGHT_PER_WORKER * settings.ingest.workers
 
 
 def task_runner(settings: Settings) -> Any:
