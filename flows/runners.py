@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
+from queue import SimpleQueue
 from typing import Any, TypeVar
 
-from prefect.futures import PrefectFuture, as_completed
+from prefect.futures import PrefectFuture
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from parallax.flows.settings import Settings
@@ -30,20 +31,23 @@ def as_finished(
 ) -> Iterator[tuple[T, R]]:
     """Each item with its task's result, in the order the tasks finish, with at most `limit`
     tasks running at once (and the finished one being handed over); a result is let go once
-    taken. (Prefect's
-    as_completed keeps every future it was given, and each future its result, until the last
-    finishes: over a run's 100,000 pages, every page's text at once.)"""
+    taken. (Prefect's as_completed keeps every future it was given, and each future its result,
+    until the last finishes: over a run's 100,000 pages, every page's text at once.)"""
     waiting = iter(items)
     running: dict[PrefectFuture[R], T] = {}
+    # Each future says it finished once, from its worker, in the order they finish: a batch
+    # that finished before one that crashed is handed over (and written) first.
+    finished: SimpleQueue[PrefectFuture[R]] = SimpleQueue()
 
     def top_up() -> None:
         for item in islice(waiting, max(1, limit) - len(running)):
-            running[submit(item)] = item
+            future = submit(item)
+            running[future] = item
+            future.add_done_callback(finished.put)
 
     top_up()
     while running:
-        # A fresh as_completed over the running few each time: it holds only those.
-        future = next(as_completed(list(running)))
+        future = finished.get()
         item = running.pop(future)
         result = future.result()
         del future
