@@ -40,15 +40,7 @@ def ingest(work: Path, stories: int) -> tuple[int, float]:
     db = work / "ingest.duckdb"
     with scale_site.served(work / "site") as host_map:
         done = ingest_sources(
-            work / "sources.toml",
-            overrides={
-                "storage.db": str(db),
-                "http.host_map": host_map,
-                "http.allow_private_network": True,
-                "http.per_host_delay_s": 0.0,
-                "ingest.max_run_s": 86_400.0,
-                "ingest.max_entries_per_feed": 1000,
-            },
+            work / "sources.toml", overrides=scale_site.ingest_overrides(db, host_map)
         )
     text = run_query(db, "SELECT sum(strlen(text)) FROM articles").rows[0][0] or 0
     return done.articles_stored, text / 1e6

@@ -88,12 +88,7 @@ def one(
     derived = size > embed_up_to
     with scale_site.served(work / "site") as host_map:
         overrides: dict[str, Any] = {
-            "storage.db": str(db),
-            "http.host_map": host_map,
-            "http.allow_private_network": True,
-            "http.per_host_delay_s": 0.0,
-            "ingest.max_run_s": 86_400.0,
-            "ingest.max_entries_per_feed": 1000,
+            **scale_site.ingest_overrides(db, host_map),
             **({"embed.model": model} if model else {}),
         }
         settings = load_settings(overrides=overrides)

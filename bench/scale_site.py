@@ -320,6 +320,19 @@ def build(
     }
 
 
+def ingest_overrides(db: Path, host_map: dict[str, str]) -> dict[str, object]:
+    """Settings for ingesting a served site into `db`: loopback hosts, no per-host delay, no
+    time budget, every entry of a feed."""
+    return {
+        "storage.db": str(db),
+        "http.host_map": host_map,
+        "http.allow_private_network": True,
+        "http.per_host_delay_s": 0.0,
+        "ingest.max_run_s": 86_400.0,
+        "ingest.max_entries_per_feed": 1000,
+    }
+
+
 @contextmanager
 def served(root: Path) -> Iterator[dict[str, str]]:
     """Serve a built site from a child process; yield its host map."""
