@@ -9,7 +9,10 @@ lead, through the Store's real write methods. Then, in this process, with Python
 
   baseline      reading the window's stories with their texts and cutting every lead and
                 document, as both stages did before they read texts a batch at a time
-  embed texts   flows/stages.texts_to_embed: the texts the embed stage would embed
+  embed texts   flows/stages.texts_to_embed: every text of the window to embed, held at once,
+                as the embed stage held them before it read them a batch at a time
+  embed chunks  flows/stages.embed_chunks on a cold run (a model with no vectors stored): the
+                chunks the embed stage hands its tasks, each let go once taken
   cluster       flows/stages.cluster_stage, the whole stage (it stores a clustering)
 
 and prints each peak in MB and as a ratio of the baseline's. The window's text itself is
@@ -24,6 +27,7 @@ import sys
 import tempfile
 import tracemalloc
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -45,7 +49,15 @@ from parallax.connectors.records import (
 )
 from parallax.flows.pipeline import Request
 from parallax.flows.resources import DEMO_SEED_NAME, bundled_seeds
-from parallax.flows.stages import cluster_stage, story_texts, texts_to_embed, window_texts
+from parallax.flows.settings import EmbedSettings
+from parallax.flows.stages import (
+    EmbedSummary,
+    cluster_stage,
+    embed_chunks,
+    story_texts,
+    texts_to_embed,
+    window_texts,
+)
 from parallax.storage import Store
 
 OUTLETS = 100
@@ -170,6 +182,13 @@ def main(argv: Sequence[str]) -> int:
             def embed_texts() -> None:
                 texts_to_embed(store, win, documents=settings.cluster.weighs_documents)
 
+            cold = replace(settings, embed=EmbedSettings(model="no-vectors-yet"))
+
+            def chunks() -> None:
+                summary = EmbedSummary(model="no-vectors-yet")
+                taken = sum(len(chunk) for chunk in embed_chunks(store, cold, win, summary))
+                assert taken == summary.texts > len(stories) // 2
+
             def cluster() -> None:
                 cluster_stage(store, settings, win, None)
 
@@ -185,6 +204,7 @@ def main(argv: Sequence[str]) -> int:
             for name, work in (
                 ("batches", batched),
                 ("embed texts", embed_texts),
+                ("embed chunks", chunks),
                 ("cluster", cluster),
             ):
                 mb = peak_mb(work)

@@ -48,9 +48,8 @@ from parallax.flows.stages import (
     cluster_stage,
     compare_inputs,
     compare_stage,
-    missing_texts,
+    embed_chunks,
     report_stage,
-    texts_to_embed,
     window,
 )
 from parallax.storage import Store
@@ -103,31 +102,20 @@ def run_embed(request: Request) -> EmbedSummary:
     settings = request.settings()
     win = request.window(settings)
     embed = settings.embed
+    summary = EmbedSummary(model=embed.model)
     with _open(settings) as store:
         store.upsert_seed(win.seed, text_hash(win.seed.text))
-        texts, stories = texts_to_embed(store, win, documents=settings.cluster.weighs_documents)
-        todo = missing_texts(store, settings, texts)
-    summary = EmbedSummary(
-        model=embed.model, stories=stories, texts=len(texts), reused=len(texts) - len(todo)
-    )
-    if todo:
-        # Longest first, so each batch holds texts of similar length (less padding).
-        items = sorted(todo.items(), key=lambda kv: (-len(kv[1]), kv[0]))
-        chunks = [
-            items[i : i + embed.texts_per_task] for i in range(0, len(items), embed.texts_per_task)
-        ]
+        # Texts are read a batch of stories at a time as workers take chunks, and each chunk's
+        # vectors are stored as its task finishes.
         embedded = as_finished(
             lambda chunk: embed_texts_task.submit(
                 [t for _, t in chunk], embed.model, embed.device, embed.batch_size
             ),
-            chunks,
+            embed_chunks(store, settings, win, summary),
             in_flight(settings),
         )
-        with _open(settings) as store:
-            for chunk, vectors in embedded:
-                summary.embedded += store.store_embeddings(
-                    embed.model, [h for h, _ in chunk], vectors
-                )
+        for chunk, vectors in embedded:
+            summary.embedded += store.store_embeddings(embed.model, [h for h, _ in chunk], vectors)
     summary.seconds = round(time.perf_counter() - began, 3)
     get_run_logger().info(
         "embed: %s texts, %s embedded, %s reused", summary.texts, summary.embedded, summary.reused

@@ -136,15 +136,32 @@ class EmbedSummary:
     seconds: float = 0.0
 
 
+def window_embed_texts(
+    store: Store, seed: Seed, stories: Sequence[Story], *, documents: bool
+) -> Iterator[dict[str, str]]:
+    """hash -> text for the seed and the stories (lead texts, and document texts when
+    clustering weighs them), TEXT_BATCH stories at a time; a text met in an earlier batch is
+    not given again (only the hashes seen are kept, never the texts)."""
+    seen: set[str] = set()
+    cut = itertools.chain([seed_texts(seed)], (t for _, t in window_texts(store, stories)))
+    while batch := list(itertools.islice(cut, TEXT_BATCH)):
+        texts: dict[str, str] = {}
+        for item in batch:
+            for value in (item.lead, item.doc) if documents else (item.lead,):
+                key = text_hash(value)
+                if key not in seen:
+                    seen.add(key)
+                    texts[key] = value
+        yield texts
+
+
 def texts_to_embed(store: Store, win: Window, *, documents: bool) -> tuple[dict[str, str], int]:
-    """hash -> text for the seed and the window's stories (lead texts, and document texts
-    when clustering weighs them), and the number of stories."""
+    """Every text window_embed_texts gives for the window, at once, and the number of stories
+    (for tests and benches: the embed stage takes them a batch at a time, embed_chunks)."""
     stories, _ = store.window_stories(win.start, win.end, texts=False)
     texts: dict[str, str] = {}
-    cut = itertools.chain([seed_texts(win.seed)], (t for _, t in window_texts(store, stories)))
-    for item in cut:
-        for value in (item.lead, item.doc) if documents else (item.lead,):
-            texts[text_hash(value)] = value
+    for batch in window_embed_texts(store, win.seed, stories, documents=documents):
+        texts.update(batch)
     return texts, len(stories)
 
 
@@ -152,6 +169,30 @@ def missing_texts(store: Store, settings: Settings, texts: dict[str, str]) -> di
     """The texts without a vector from the configured model: nothing is embedded twice."""
     known = store.known_embeddings(texts, settings.embed.model)
     return {h: t for h, t in texts.items() if h not in known}
+
+
+def embed_chunks(
+    store: Store, settings: Settings, win: Window, summary: EmbedSummary
+) -> Iterator[list[tuple[str, str]]]:
+    """The window's texts with no vector yet, as (hash, text) chunks of [embed] texts_per_task,
+    read and checked TEXT_BATCH stories at a time as the chunks are taken: a cold run over a
+    week's window never holds all its texts. Counts stories, texts and reused into `summary`."""
+    stories, _ = store.window_stories(win.start, win.end, texts=False)
+    summary.stories = len(stories)
+    size = settings.embed.texts_per_task
+    documents = settings.cluster.weighs_documents
+    pending: list[tuple[str, str]] = []
+    for texts in window_embed_texts(store, win.seed, stories, documents=documents):
+        todo = missing_texts(store, settings, texts)
+        summary.texts += len(texts)
+        summary.reused += len(texts) - len(todo)
+        # Longest first, so each chunk holds texts of similar length (less padding).
+        pending += sorted(todo.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        while len(pending) >= size:
+            yield pending[:size]
+            del pending[:size]
+    if pending:
+        yield pending
 
 
 def _plain(value: Any) -> Any:
