@@ -254,11 +254,19 @@ class ClusterSummary:
     seconds: float = 0.0
 
 
-def cluster_stage(
-    store: Store, settings: Settings, win: Window, run_id: str | None
-) -> ClusterSummary:
-    """Cluster the window around the seed with stored vectors, and store the clustering."""
-    began = time.perf_counter()
+@dataclass(frozen=True)
+class WindowVectors:
+    """What clustering reads of a window: its stories (without texts), the URLs outside it,
+    and the seed's and each story's lead (and document) vectors."""
+
+    stories: list[Story]
+    outside: list[str]
+    seed: Embedded
+    vectors: dict[str, Embedded]
+
+
+def window_vectors(store: Store, settings: Settings, win: Window) -> WindowVectors:
+    """The window's stories and their stored vectors; a StageError if any is missing."""
     model = settings.embed.model
     # Clustering reads each story's lead and its texts' hashes, never the whole text.
     stories, outside = store.window_stories(win.start, win.end, texts=False)
@@ -279,11 +287,23 @@ def cluster_stage(
     def embedded(t: StoryLead) -> Embedded:
         return Embedded(t.lead, vectors[t.lead_hash], vectors.get(t.doc_hash))
 
+    return WindowVectors(
+        stories, outside, embedded(seed_lead), {url: embedded(t) for url, t in leads.items()}
+    )
+
+
+def cluster_stage(
+    store: Store, settings: Settings, win: Window, run_id: str | None
+) -> ClusterSummary:
+    """Cluster the window around the seed with stored vectors, and store the clustering."""
+    began = time.perf_counter()
+    found = window_vectors(store, settings, win)
+    stories, outside = found.stories, found.outside
     clustering = cluster_around_seed(
         win.seed,
-        embedded(seed_lead),
+        found.seed,
         stories,
-        {url: embedded(t) for url, t in leads.items()},
+        found.vectors,
         settings.cluster,
         since=win.start,
         until=win.end,
@@ -291,7 +311,7 @@ def cluster_stage(
         outside=outside,
     )
     clustering_id = str(uuid.uuid4())
-    store.record_clustering(clustering_id, clustering, model=model, run_id=run_id)
+    store.record_clustering(clustering_id, clustering, model=settings.embed.model, run_id=run_id)
     return ClusterSummary(
         clustering_id=clustering_id,
         stories=len(stories),
