@@ -11,6 +11,7 @@ the measured process,
   cold          `parallax run` on it as the CLI runs it: ingest, embed, cluster, compare, report
   rerun         the same run again with nothing new (every stage reads what is stored)
   raw model     the embedding model encoding a sample of the same lead texts, in this process
+                (distinct leads of stories drawn at random from the window)
   serial        a plain loop downloading and extracting a sample of the same pages, one by one
 
 Above --embed-up-to stories, embedding every lead would take hours on two cores: the run is
@@ -38,6 +39,7 @@ import itertools
 import json
 import math
 import os
+import random
 import resource
 import subprocess
 import sys
@@ -114,7 +116,11 @@ def one(
         win = Request(seed, str(db), overrides=overrides).window(settings)
         with Store(db) as store:
             stories, _ = store.window_stories(win.start, win.end, texts=False)
-            sampled = [t for _, t in window_texts(store, stories[:sample])]
+            # The texts the embed stage embedded: distinct leads of the window, drawn at random
+            # (the first stories by time would be those of one part of the window).
+            drawn = random.Random(0).sample(stories, min(len(stories), 2 * sample))
+            distinct = {t.lead: t for _, t in window_texts(store, drawn)}
+            sampled = list(distinct.values())[:sample]
         found = {
             row[0]
             for row in run_query(
