@@ -9,9 +9,10 @@ finds depends on what else the window holds, on real published coverage:
 1. bench/real_coverage.py runs the real pipeline on each corpus served on loopback, keeping its
    databases in --work (a temporary folder by default; an existing --work is reused).
 2. In this process, for each corpus and each N of --times, the corpus's window is clustered
-   again with the real `cluster_around_seed`, its stored vectors and the settings it ran with,
-   after every story of the other corpora (real news of other events, in their own languages)
-   is added N times, each copy with its own URL and a time drawn uniformly in the window.
+   again with the real `cluster_around_seed`, its stored vectors and the settings of the
+   corpus's config (run real_coverage without --set), after every story of the other corpora
+   (real news of other events, in their own languages) is added N times, each copy with its
+   own URL and a time drawn uniformly in the window.
 
 It prints, per corpus and N, the window's size, the event's precision, recall and F1 over the
 corpus's labels (English and all languages, borderline left out), the share of hard negatives
@@ -132,7 +133,7 @@ def diluted_event(corpus: Corpus, others: Sequence[Corpus], times: int) -> tuple
         since=corpus.win.start,
         until=corpus.win.end,
     )
-    inside = sum(1 for m in clustering.members if not m.reason.startswith("out: published"))
+    inside = len(clustering.members) - len(clustering.outside_window)
     return inside, {m.url for m in clustering.members if m.in_event}
 
 
