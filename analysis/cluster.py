@@ -7,9 +7,10 @@ Method (measured on the demo by bench/cluster_quality.py; the reasons are in doc
    saw it may have been published earlier, so it stays in unless first seen before the window.
 2. Similarity. Cosine of lead vectors (headline + first two sentences: where news says who, what,
    where and when), minus a time penalty: stories of one event appear close together, so each
-   day apart beyond `time_grace_days` costs `time_penalty_per_day`. For a multilingual model,
-   each language's mean vector is taken out first (`language_prior`), since such models place
-   one language's texts together whatever they say.
+   day apart beyond `time_grace_days` costs `time_penalty_per_day`; a story dated only by when it
+   was first seen counts from the date its lead names, if any (analysis/named_dates.py). For a
+   multilingual model, each language's mean vector is taken out first (`language_prior`), since
+   such models place one language's texts together whatever they say.
 3. The event, grown from the seed. The stories at least `seed_threshold` similar to the seed
    start it; then, round after round, the event is every story at least `event_threshold`
    similar to the centre of the event so far (the seed included; near copies of one story
@@ -37,12 +38,13 @@ import hashlib
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import numpy as np
 import numpy.typing as npt
 
 from parallax.analysis.languages import story_language
+from parallax.analysis.named_dates import nearest_named_date
 from parallax.analysis.names import name_keys
 from parallax.analysis.records import Cluster, Clustering, Membership, Seed, Story
 
@@ -304,9 +306,7 @@ def cluster_around_seed(
     )
     kept = {x.url for x in inside}
     outside = sorted({*outside, *(s.url for s in stories if s.url not in kept)})
-    times = [seed.published_at] + [
-        None if s.date_source == FIRST_SEEN else s.published_at for s in inside
-    ]
+    times = [seed.published_at] + [_time_of(s, vectors[s.url], seed) for s in inside]
     leads = np.vstack([seed_vectors.lead] + [vectors[s.url].lead for s in inside])
     languages = [seed.language] + [story_language(s) for s in inside]
     if params.centers_languages:
@@ -351,6 +351,7 @@ def cluster_around_seed(
             joined,
             sizes,
             float(to_event[i]),
+            times[i + 1],
         )
         for i, story in enumerate(inside)
     ]
@@ -378,6 +379,15 @@ def _nearest(rest: list[int], to_event: Vector, limit: int) -> list[int]:
     # Most similar first; a stable sort keeps row (time, then URL) order among ties.
     chosen = np.argsort(-similarity, kind="stable")[:limit]
     return sorted(rest[int(j)] for j in chosen)
+
+
+def _time_of(story: Story, vectors: Embedded, seed: Seed) -> datetime | None:
+    """When a story appeared, for the time penalty: its date; for one dated only by when it was
+    first seen, the date its lead names nearest the seed's (noon UTC), if it names one."""
+    if story.date_source != FIRST_SEEN:
+        return story.published_at
+    named = nearest_named_date(vectors.lead_text, story_language(story), seed.published_at.date())
+    return None if named is None else datetime.combine(named, time(12), tzinfo=UTC)
 
 
 def seed_time_of(times: list[datetime | None]) -> datetime:
@@ -478,6 +488,7 @@ def _membership(
     joined: Mapping[int, list[str]],
     sizes: Mapping[str, int],
     to_event: float,
+    placed_at: datetime | None,
 ) -> Membership:
     vec = vectors[story.url]
     lead_sim = _cos(seed_vectors.lead, vec.lead)
@@ -488,6 +499,10 @@ def _membership(
     if story.date_source != FIRST_SEEN:
         hours = round((story.published_at - seed.published_at).total_seconds() / 3600, 2)
     when = _when(hours)
+    if hours is None and placed_at is not None:
+        # Its publication is still unknown (hours_from_seed stays NULL); the penalty used this.
+        named = (placed_at - seed.published_at).total_seconds() / 3600
+        when += f", its lead names {placed_at:%-d %B %Y} ({_when(named)})"
     if cluster_id == event_id and row in joined:
         reason = f"in: names the event's {', '.join(n.title() for n in joined[row])}; {when}"
     elif cluster_id == event_id:

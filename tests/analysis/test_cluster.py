@@ -83,6 +83,39 @@ def test_time_apart_splits_look_alike_events() -> None:
     assert run(stories, params=ClusterParams(time_penalty_per_day=0.0))["event"] == {"a", "later"}
 
 
+def test_an_undated_story_is_placed_at_the_date_its_lead_names() -> None:
+    # Two undated stories that read the same: one names the seed's day, one a call two months
+    # before; a third names no date. Only the one on the other occasion is penalised.
+    look_alike = unit(1, 0.3)
+    stories = [
+        (story("a", 3), embedded(unit(1, 0.1))),
+        (
+            story("today", 24 * 30, source="first_seen"),
+            embedded(look_alike, "Blinken and Lavrov met in Stockholm on 2 December"),
+        ),
+        (
+            story("earlier", 24 * 30, source="first_seen"),
+            embedded(look_alike, "Blinken and Lavrov spoke by phone on Thursday, 30 September"),
+        ),
+        (
+            story("undated", 24 * 30, source="first_seen"),
+            embedded(look_alike, "Blinken and Lavrov met"),
+        ),
+    ]
+    result = run(stories)
+    assert result["event"] == {"a", "today", "undated"}
+    members = {m.url: m for m in result["clustering"].members}  # type: ignore[attr-defined]
+    assert members["earlier"].reason.endswith(
+        "date unknown, its lead names 30 September 2021 (63.0 days before the seed))"
+    )
+    assert members["earlier"].hours_from_seed is None  # its publication is still unknown
+    assert "its lead names 2 December 2021 (0 h after the seed)" in members["today"].reason
+    assert members["undated"].reason.endswith("date unknown)")
+    # Without the time penalty the named date changes nothing.
+    free = run(stories, params=ClusterParams(time_penalty_per_day=0.0))
+    assert free["event"] == {"a", "today", "earlier", "undated"}
+
+
 def test_the_window_bounds_what_is_clustered() -> None:
     stories = [(story("in", 2), embedded(EVENT)), (story("geneva", 50 * 24), embedded(EVENT))]
     result = run(stories)

@@ -1,0 +1,62 @@
+"""The dates a lead names, in several languages and scripts, and what is not a date."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from parallax.analysis.named_dates import named_dates, nearest_named_date
+
+AROUND = date(2021, 11, 16)
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("The two leaders spoke on Thursday, 9 September.", "en", [date(2021, 9, 9)]),
+        ("They will meet on November 15th, 2021 by video link.", "en", [date(2021, 11, 15)]),
+        ("Talks are set for Feb 8 in Moscow.", "en", [date(2022, 2, 8)]),
+        ("Entretien vendredi 28 janvier à l'Élysée.", "fr", [date(2022, 1, 28)]),
+        ("Переговоры назначены на 12 февраля.", "ru", [date(2022, 2, 12)]),
+        ("Розмова відбулася 15 листопада.", "uk", [date(2021, 11, 15)]),
+        ("Das Treffen am 9. Dezember in Paris.", "de", [date(2021, 12, 9)]),
+        ("La cumbre del 9 de noviembre de 2021.", "es", [date(2021, 11, 9)]),
+        ("Spotkanie 15 listopada w Waszyngtonie.", "pl", [date(2021, 11, 15)]),
+        ("القمة في 15 نوفمبر", "ar", [date(2021, 11, 15)]),
+        ("首脳会談は11月15日に行われた", "ja", [date(2021, 11, 15)]),
+        ("2021年11月16日上午举行视频会晤", "zh", [date(2021, 11, 16)]),
+        ("2022년 2월 7일 정상회담", "ko", [date(2022, 2, 7)]),
+        # English month names count in any language's text; an unknown language reads English.
+        ("Le sommet du 15 November.", "fr", [date(2021, 11, 15)]),
+        ("Met on 9 September.", "xx", [date(2021, 9, 9)]),
+    ],
+)
+def test_explicit_dates_are_found_in_their_language(
+    text: str, language: str, expected: list[date]
+) -> None:
+    assert named_dates(text, language, AROUND) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Italy 1-1 Switzerland after 90 minutes.", "en"),  # numbers, not dates
+        ("Leaders may 5 times meet.", "en"),  # a lower-case three-letter word is not "May"
+        ("They talked on Monday, two years ago.", "en"),  # relative to an unknown day
+        ("会談は15日に行われた", "ja"),  # a day without its month
+        ("Ngày 16/11", "vi"),  # numeric day/month is ambiguous across countries: not read
+        ("Xi shakes hands with Biden in Beijing on Dec. 4, 2013.", "en"),  # background
+        ("Le 31 février", "fr"),  # no such day
+    ],
+)
+def test_what_is_not_a_date_of_the_occasion_is_not_found(text: str, language: str) -> None:
+    assert named_dates(text, language, AROUND) == []
+
+
+def test_the_nearest_date_to_the_seed_places_the_story() -> None:
+    text = "After their call on 9 September, Biden and Xi met by video on 15 November."
+    assert nearest_named_date(text, "en", AROUND) == date(2021, 11, 15)
+    assert nearest_named_date("No date here.", "en", AROUND) is None
+    # A year written out is kept when it is recent; the story is on that occasion.
+    assert nearest_named_date("At the G20 on 14 November 2022.", "en", AROUND) == date(2022, 11, 14)
