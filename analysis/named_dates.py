@@ -2,11 +2,12 @@
 placing a story that carries no date of its own.
 
 A page with no date in its markup or feed is dated by when Parallax first saw it, which says
-nothing of when it appeared: such stories are never time-penalised, and in a window they let in
-the same people's other meetings (on the real coverage of ../shared/devsets every hard negative
-that joined the event was one). News names its occasion's date in its opening more often than
-not, so the date a story's lead names, the one nearest the seed's, stands in for its time in
-clustering (analysis/cluster.py); a story that names the seed's own date stays where it was.
+nothing of when it appeared: such a story has no time for the time penalty to count from, and
+in a window such stories let in the same people's other meetings (on the real coverage of
+../shared/devsets every hard negative that joined the event was one). News often names its
+occasion's day in its opening, so the date a story's lead names, the one nearest the seed's,
+stands in for its time in clustering (analysis/cluster.py); a story that names the seed's own
+day is compared as if published that day.
 
 Only explicit dates count: a day with a month's name, in the text's language or in English, or
 the numeric forms of Chinese, Japanese and Korean (11月15日, 11월 15일). Weekdays and "yesterday"
