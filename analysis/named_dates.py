@@ -61,7 +61,10 @@ class _Language:
 
     def __init__(self, code: str | None) -> None:
         self.months: dict[str, int] = {}
-        for locale in {"en", code or "en"}:
+        # English capitalises its months, and "may" and "march" are also words ("may 5 of
+        # them", "they march 5 miles"); other languages write theirs in lower case ("le 15 mai").
+        self.capitalised: set[str] = set()
+        for locale in ["en", code or "en"]:
             try:
                 info = default_loader.get_locale(locale).info
             except (KeyError, ValueError):  # a language dateparser does not know: English only
@@ -72,6 +75,10 @@ class _Language:
                     # ("Oc", "Ka") would match inside other words' abbreviations.
                     if len(name) >= 3 and not any(c.isdigit() for c in name):
                         self.months[name.lower()] = number
+                        if locale == "en":
+                            self.capitalised.add(name.lower())
+                        else:
+                            self.capitalised.discard(name.lower())
         names = "|".join(sorted(map(re.escape, self.months), key=len, reverse=True))
         self.patterns = (
             re.compile(
@@ -90,8 +97,7 @@ class _Language:
         for pattern in self.patterns:
             for match in pattern.finditer(text):
                 word = match["month"]
-                # A three-letter abbreviation counts written as one ("Feb 8", not "may 5").
-                if len(word) <= 3 and not word[0].isupper():
+                if word.lower() in self.capitalised and not word[0].isupper():
                     continue
                 year = match["year"]
                 yield (int(year) if year else None), self.months[word.lower()], int(match["day"])

@@ -23,6 +23,8 @@ AROUND = date(2021, 11, 16)
         ("Das Treffen am 9. Dezember in Paris.", "de", [date(2021, 12, 9)]),
         ("La cumbre del 9 de noviembre de 2021.", "es", [date(2021, 11, 9)]),
         ("Spotkanie 15 listopada w Waszyngtonie.", "pl", [date(2021, 11, 15)]),
+        ("Le sommet aura lieu le 15 mai.", "fr", [date(2022, 5, 15)]),
+        ("De top vindt plaats op 15 mei.", "nl", [date(2022, 5, 15)]),
         ("القمة في 15 نوفمبر", "ar", [date(2021, 11, 15)]),
         ("首脳会談は11月15日に行われた", "ja", [date(2021, 11, 15)]),
         ("2021年11月16日上午举行视频会晤", "zh", [date(2021, 11, 16)]),
@@ -42,7 +44,8 @@ def test_explicit_dates_are_found_in_their_language(
     ("text", "language"),
     [
         ("Italy 1-1 Switzerland after 90 minutes.", "en"),  # numbers, not dates
-        ("Leaders may 5 times meet.", "en"),  # a lower-case three-letter word is not "May"
+        ("Leaders may 5 times meet.", "en"),  # English months are capitalised: not "May"
+        ("Protesters march 5 miles to the embassy.", "en"),
         ("They talked on Monday, two years ago.", "en"),  # relative to an unknown day
         ("会談は15日に行われた", "ja"),  # a day without its month
         ("Ngày 16/11", "vi"),  # numeric day/month is ambiguous across countries: not read
