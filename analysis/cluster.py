@@ -24,9 +24,8 @@ Method (measured on the demo by bench/cluster_quality.py; the reasons are in doc
 5. Names. A story left out that names at least `min_shared_names` of the event's distinctive
    names (capitalised words in at least `name_share_in_event` of the event's leads and in at
    most `name_share_outside` of the other leads: people and places such as "Stockholm") and was
-   published during the event joins it; so does one that names the seed's day and enough of the
-   names most of the event's leads carry, rare outside or not. Names cross languages and
-   headline styles where a monolingual model's vectors do not.
+   published during the event joins it. Names cross languages and headline styles where a
+   monolingual model's vectors do not.
 
 Deterministic for the same input: stories are ordered by time and URL before clustering. Cluster
 ids carry over from the previous clustering by overlap, so a later run that adds stories keeps
@@ -39,7 +38,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import numpy as np
 import numpy.typing as npt
@@ -111,15 +110,6 @@ class Embedded:
     lead_text: str
     lead: Vector
     doc: Vector | None  # None when not embedded: clustering on leads alone needs none
-
-
-@dataclass(frozen=True)
-class Joined:
-    """Why the names rule added a story: the names it shares with the event, and the seed's day
-    when its lead names that day (then the names need only be common in the event)."""
-
-    names: list[str]
-    day: date | None = None
 
 
 def window_for(seed: Seed, params: ClusterParams) -> tuple[datetime, datetime]:
@@ -316,13 +306,7 @@ def cluster_around_seed(
     )
     kept = {x.url for x in inside}
     outside = sorted({*outside, *(s.url for s in stories if s.url not in kept)})
-    seed_day = seed.published_at.date()
-    named = [None] + [
-        nearest_named_date(vectors[s.url].lead_text, story_language(s), seed_day) for s in inside
-    ]
-    times = [seed.published_at] + [
-        _time_of(s, day) for s, day in zip(inside, named[1:], strict=True)
-    ]
+    times = [seed.published_at] + [_time_of(s, vectors[s.url], seed) for s in inside]
     leads = np.vstack([seed_vectors.lead] + [vectors[s.url].lead for s in inside])
     languages = [seed.language] + [story_language(s) for s in inside]
     if params.centers_languages:
@@ -335,7 +319,7 @@ def cluster_around_seed(
             docs = centered(docs, languages, params.language_prior)
     window = _Rows(leads, docs, times, params)
     event, to_event = _grown_event(leads, docs, times, params)
-    joined = _join_by_names(inside, vectors, event, times, named, params)
+    joined = _join_by_names(inside, vectors, event, times, params)
     event |= set(joined)
 
     rest = [i for i in range(1, len(inside) + 1) if i not in event]
@@ -397,11 +381,12 @@ def _nearest(rest: list[int], to_event: Vector, limit: int) -> list[int]:
     return sorted(rest[int(j)] for j in chosen)
 
 
-def _time_of(story: Story, named: date | None) -> datetime | None:
+def _time_of(story: Story, vectors: Embedded, seed: Seed) -> datetime | None:
     """When a story appeared, for the time penalty: its date; for one dated only by when it was
     first seen, the date its lead names nearest the seed's (noon UTC), if it names one."""
     if story.date_source != FIRST_SEEN:
         return story.published_at
+    named = nearest_named_date(vectors.lead_text, story_language(story), seed.published_at.date())
     return None if named is None else datetime.combine(named, time(12), tzinfo=UTC)
 
 
@@ -427,14 +412,11 @@ def _join_by_names(
     vectors: Mapping[str, Embedded],
     event: set[int],
     times: list[datetime | None],
-    named: list[date | None],
     params: ClusterParams,
-) -> dict[int, Joined]:
-    """Stories outside the event, during it, that name enough of its distinctive names, or
-    enough of the names most of its leads carry and the seed's day."""
+) -> dict[int, list[str]]:
+    """Stories outside the event that name enough of its distinctive names, during it."""
     if not event:
         return {}
-    seed_day = seed_time_of(times).date()
     keys = {i: name_keys(vectors[inside[i - 1].url].lead_text) for i in range(1, len(inside) + 1)}
     inside_names = Counter(n for i in event for n in keys[i])
     other = [i for i in range(1, len(inside) + 1) if i not in event]
@@ -443,11 +425,6 @@ def _join_by_names(
     seed_time = seed_time_of(times)
     known = [t for t in (times[i] for i in event) if t is not None]
     first, last = min(known, default=seed_time), max(known, default=seed_time)
-    # The names most of the event's leads carry, rare outside it or not: the people of the
-    # event also meet on other days, but a lead naming them and the seed's day is on this one.
-    common = {
-        n for n, count in inside_names.items() if count >= params.name_share_in_event * len(event)
-    }
     joined = {}
     for i in other:
         when = times[i]
@@ -458,15 +435,7 @@ def _join_by_names(
         signature = _distinctive(inside_names, len(event), rest, len(other) - 1, params)
         shared = sorted(own[i] & signature)
         if len(shared) >= params.min_shared_names:
-            joined[i] = Joined([keys[i][key] for key in shared])
-            continue
-        named_day = named[i]
-        on_the_day = (
-            named_day is not None and abs((named_day - seed_day).days) <= params.time_grace_days
-        )
-        shared = sorted(own[i] & common)
-        if on_the_day and len(shared) >= params.min_shared_names:
-            joined[i] = Joined([keys[i][key] for key in shared], named_day)
+            joined[i] = [keys[i][key] for key in shared]
     return joined
 
 
@@ -516,7 +485,7 @@ def _membership(
     seed: Seed,
     seed_vectors: Embedded,
     vectors: Mapping[str, Embedded],
-    joined: Mapping[int, Joined],
+    joined: Mapping[int, list[str]],
     sizes: Mapping[str, int],
     to_event: float,
     placed_at: datetime | None,
@@ -535,10 +504,7 @@ def _membership(
         named = (placed_at - seed.published_at).total_seconds() / 3600
         when += f", its lead names {placed_at:%-d %B %Y} ({_when(named)})"
     if cluster_id == event_id and row in joined:
-        names = ", ".join(n.title() for n in joined[row].names)
-        day = joined[row].day
-        also = "" if day is None else f" and the seed's day ({day:%-d %B %Y})"
-        reason = f"in: names the event's {names}{also}; {when}"
+        reason = f"in: names the event's {', '.join(n.title() for n in joined[row])}; {when}"
     elif cluster_id == event_id:
         reason = f"in: {to_event:.2f} similar to the event (lead similarity {lead_sim:.2f}; {when})"
     elif not cluster_id:
