@@ -192,9 +192,10 @@ def test_a_writer_killed_mid_write_again_and_again_loses_and_duplicates_nothing(
         assert state.last_batch >= max(reported_batches, default=-1)
         assert state.articles >= reported_articles
 
-    # The last start recovers the last kill's WAL and finishes the job.
+    # The last start recovers the last kill's WAL and finishes the job. It has what is left of
+    # the test's time, not a fixed minute: on a loaded machine the whole job can take longer.
     proc, life, _, reader = start_writer(db_path)
-    stderr = ended(proc, reader, 60)
+    stderr = ended(proc, reader, max(60.0, 225.0 - (time.monotonic() - began)))
     assert proc.returncode == 0, stderr
     assert life.lines[-1] == "done"
     elapsed = time.monotonic() - began
