@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Iterator
 from datetime import date, timedelta
 
@@ -46,14 +47,17 @@ _MONTHS = (
 # A date this far before the seed, with its year written, is history the story recalls.
 HISTORY = timedelta(days=365)
 _YEAR = r"(?:,?\s+(?:de\s+|of\s+)?(?P<year>(?:19|20)\d\d))?"
-_EAST_ASIAN = (
-    re.compile(
-        r"(?:(?P<year>(?:19|20)\d\d)\s*年\s*)?(?P<month>\d{1,2})\s*月\s*(?P<day>\d{1,2})\s*日"
-    ),
-    re.compile(
-        r"(?:(?P<year>(?:19|20)\d\d)\s*년\s*)?(?P<month>\d{1,2})\s*월\s*(?P<day>\d{1,2})\s*일"
-    ),
+# Chinese and Japanese 年 月 日, Korean 년 월 일.
+_EAST_ASIAN = re.compile(
+    r"(?:(?P<year>(?:19|20)\d\d)\s*[年년]\s*)?(?P<month>\d{1,2})\s*[月월]\s*(?P<day>\d{1,2})\s*[日일]"
 )
+
+
+def _fold(word: str) -> str:
+    """A month name as looked up: case and accents folded, so that whatever the pattern matched
+    without case ("NİSAN", whose lower case is not "nisan") finds its month."""
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 class _Language:
@@ -74,11 +78,11 @@ class _Language:
                     # Numeric forms ("1月", "tháng 1") are not month names; one or two letters
                     # ("Oc", "Ka") would match inside other words' abbreviations.
                     if len(name) >= 3 and not any(c.isdigit() for c in name):
-                        self.months[name.lower()] = number
+                        self.months[_fold(name)] = number
                         if locale == "en":
-                            self.capitalised.add(name.lower())
+                            self.capitalised.add(_fold(name))
                         else:
-                            self.capitalised.discard(name.lower())
+                            self.capitalised.discard(_fold(name))
         names = "|".join(sorted(map(re.escape, self.months), key=len, reverse=True))
         self.patterns = (
             re.compile(
@@ -97,14 +101,14 @@ class _Language:
         for pattern in self.patterns:
             for match in pattern.finditer(text):
                 word = match["month"]
-                if word.lower() in self.capitalised and not word[0].isupper():
+                month = self.months.get(_fold(word))
+                if month is None or (_fold(word) in self.capitalised and not word[0].isupper()):
                     continue
                 year = match["year"]
-                yield (int(year) if year else None), self.months[word.lower()], int(match["day"])
-        for pattern in _EAST_ASIAN:
-            for match in pattern.finditer(text):
-                year = match["year"]
-                yield (int(year) if year else None), int(match["month"]), int(match["day"])
+                yield (int(year) if year else None), month, int(match["day"])
+        for match in _EAST_ASIAN.finditer(text):
+            year = match["year"]
+            yield (int(year) if year else None), int(match["month"]), int(match["day"])
 
 
 @functools.lru_cache(maxsize=256)

@@ -23,6 +23,8 @@ AROUND = date(2021, 11, 16)
         ("Das Treffen am 9. Dezember in Paris.", "de", [date(2021, 12, 9)]),
         ("La cumbre del 9 de noviembre de 2021.", "es", [date(2021, 11, 9)]),
         ("Spotkanie 15 listopada w Waszyngtonie.", "pl", [date(2021, 11, 15)]),
+        # Upper case whose lower case is not the month's name ("İ" lowers to "i" + a dot).
+        ("ZİRVE 15 NİSAN 2022", "tr", [date(2022, 4, 15)]),
         ("Le sommet aura lieu le 15 mai.", "fr", [date(2022, 5, 15)]),
         ("De top vindt plaats op 15 mei.", "nl", [date(2022, 5, 15)]),
         ("القمة في 15 نوفمبر", "ar", [date(2021, 11, 15)]),
