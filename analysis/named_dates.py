@@ -12,6 +12,8 @@ day is compared as if published that day.
 Only explicit dates count: a day with a month's name, in the text's language or in English, or
 the numeric forms of Chinese, Japanese and Korean (11月15日, 11월 15일). Weekdays and "yesterday"
 depend on the unknown day of publication; bare numbers ("1-1", "90 minutes") are not dates.
+A weekday still says which day of the week the occasion fell on: named_weekdays finds them, so
+that a story whose lead names only days far from the seed's is known to be on another occasion.
 Month names come from dateparser's locale data (some 200 languages). A date without a year
 takes the year that puts it nearest the seed. A date more than a year before the seed with its
 year written out ("on Dec. 4, 2013", a photo caption) is background, not the story's occasion,
@@ -44,6 +46,14 @@ _MONTHS = (
     "november",
     "december",
 )
+# dateparser's keys, in the order of date.weekday().
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+# Weekday names that are also everyday words: "minggu" is Sunday and "week" in Indonesian and
+# Malay, "linggo" in Tagalog ("minggu lalu", last week).
+_EVERYDAY = frozenset({"minggu", "linggo"})
+# Scripts that write a word in few characters: Chinese, Japanese, Korean.
+_DENSE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+_WORD = re.compile(r"\w+")
 # A date this far before the seed, with its year written, is history the story recalls.
 HISTORY = timedelta(days=365)
 _YEAR = r"(?:,?\s+(?:de\s+|of\s+)?(?P<year>(?:19|20)\d\d))?"
@@ -65,24 +75,29 @@ class _Language:
 
     def __init__(self, code: str | None) -> None:
         self.months: dict[str, int] = {}
-        # English capitalises its months, and "may" and "march" are also words ("may 5 of
-        # them", "they march 5 miles"); other languages write theirs in lower case ("le 15 mai").
+        weekdays: dict[str, int] = {}
+        # English capitalises its months and days, and "may" and "march" are also words ("may 5
+        # of them", "they march 5 miles"); other languages write theirs in lower case ("le 15
+        # mai", "ce dimanche").
         self.capitalised: set[str] = set()
         for locale in ["en", code or "en"]:
             try:
                 info = default_loader.get_locale(locale).info
             except (KeyError, ValueError):  # a language dateparser does not know: English only
                 continue
-            for number, key in enumerate(_MONTHS, 1):
+            named = [(self.months, number, key) for number, key in enumerate(_MONTHS, 1)]
+            named += [(weekdays, number, key) for number, key in enumerate(_WEEKDAYS)]
+            for found, number, key in named:
                 for name in info.get(key, []):
-                    # Numeric forms ("1月", "tháng 1") are not month names; one or two letters
-                    # ("Oc", "Ka") would match inside other words' abbreviations.
+                    # Numeric forms ("1月", "tháng 1") are not names; one or two letters ("Oc",
+                    # "Ka") would match inside other words' abbreviations.
                     if len(name) >= 3 and not any(c.isdigit() for c in name):
-                        self.months[_fold(name)] = number
+                        found[_fold(name)] = number
                         if locale == "en":
                             self.capitalised.add(_fold(name))
                         else:
                             self.capitalised.discard(_fold(name))
+        self.weekdays, self.weekday_pattern = _full_day_names(weekdays)
         names = "|".join(sorted(map(re.escape, self.months), key=len, reverse=True))
         self.patterns = (
             re.compile(
@@ -98,17 +113,74 @@ class _Language:
 
     def found(self, text: str) -> Iterator[tuple[int | None, int, int]]:
         """(year or None, month, day) of each date named."""
+        folded = _Folded(text)
         for pattern in self.patterns:
-            for match in pattern.finditer(text):
+            for match in pattern.finditer(folded.text):
                 word = match["month"]
-                month = self.months.get(_fold(word))
-                if month is None or (_fold(word) in self.capitalised and not word[0].isupper()):
+                month = self.months.get(word)
+                if month is None or (
+                    word in self.capitalised and not folded.capital_at(match.start("month"))
+                ):
                     continue
                 year = match["year"]
                 yield (int(year) if year else None), month, int(match["day"])
         for match in _EAST_ASIAN.finditer(text):
             year = match["year"]
             yield (int(year) if year else None), int(match["month"]), int(match["day"])
+
+    def weekdays_in(self, text: str) -> set[int]:
+        """The weekdays named (0 is Monday)."""
+        if self.weekday_pattern is None:
+            return set()
+        folded = _Folded(text)
+        return {
+            self.weekdays[match.group()]
+            for match in self.weekday_pattern.finditer(folded.text)
+            if match.group() not in self.capitalised or folded.capital_at(match.start())
+        }
+
+
+class _Folded:
+    """A text case- and accent-folded as the names are, with each folded character's offset in
+    the original, to read its case there ("Sunday" is a day, "sunday" is not English)."""
+
+    def __init__(self, text: str) -> None:
+        parts, self.origin = [], []
+        for at, char in enumerate(text):
+            folded = _fold(char)
+            parts.append(folded)
+            self.origin += [at] * len(folded)
+        self.text, self.original = "".join(parts), text
+
+    def capital_at(self, at: int) -> bool:
+        return self.original[self.origin[at]].isupper()
+
+
+def _full_day_names(forms: dict[str, int]) -> tuple[dict[str, int], re.Pattern[str] | None]:
+    """The weekday names worth reading, by weekday number, and a pattern that finds them in
+    folded text.
+
+    Only full names: four letters or more, or three characters in the scripts that write a word
+    in few ("星期一", "月曜日", "월요일"; "周一" also ends "每周一次", once a week). A name
+    that is a word or the start of another day's name is left out: Portuguese "segunda" is
+    "second" as well as Monday, whose full name is "segunda-feira"; Persian "شنبه" (Saturday)
+    is a word of four other days' names."""
+    kept = {
+        form: number
+        for form, number in forms.items()
+        if len(form) >= (3 if _DENSE.search(form) else 4)
+        and form not in _EVERYDAY
+        and not any(
+            other != form and (other.startswith(form) or form in _WORD.findall(other))
+            for other in forms
+        )
+    }
+    spaced = sorted((f for f in kept if not _DENSE.search(f)), key=len, reverse=True)
+    dense = sorted((f for f in kept if _DENSE.search(f)), key=len, reverse=True)
+    # Word boundaries where words are spaced; none in Chinese and Japanese.
+    parts = [rf"(?<!\w)(?:{'|'.join(map(re.escape, spaced))})(?!\w)"] if spaced else []
+    parts += [f"(?:{'|'.join(map(re.escape, dense))})"] if dense else []
+    return kept, (re.compile("|".join(parts)) if parts else None)
 
 
 @functools.lru_cache(maxsize=256)
@@ -143,3 +215,9 @@ def nearest_named_date(text: str, language: str | None, around: date) -> date | 
     """The date named in `text` nearest `around`, the earlier on a tie; None if it names none."""
     dates = named_dates(text, language, around)
     return min(dates, key=lambda d: (abs((d - around).days), d), default=None)
+
+
+def named_weekdays(text: str, language: str | None) -> set[int]:
+    """The days of the week `text` names (0 is Monday), in its language or in English;
+    English's only capitalised ("Sunday", not "sunday")."""
+    return _language(primary(language)).weekdays_in(text)

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from parallax.analysis.named_dates import named_dates, nearest_named_date
+from parallax.analysis.named_dates import named_dates, named_weekdays, nearest_named_date
 
 AROUND = date(2021, 11, 16)
 
@@ -23,6 +23,11 @@ AROUND = date(2021, 11, 16)
         ("Das Treffen am 9. Dezember in Paris.", "de", [date(2021, 12, 9)]),
         ("La cumbre del 9 de noviembre de 2021.", "es", [date(2021, 11, 9)]),
         ("Spotkanie 15 listopada w Waszyngtonie.", "pl", [date(2021, 11, 15)]),
+        # Accented names are read as written, and without their accents.
+        ("Rencontre le 7 février à Moscou.", "fr", [date(2022, 2, 7)]),
+        ("Sommet prévu le 15 decembre.", "fr", [date(2021, 12, 15)]),
+        ("Rozmowa 2 października.", "pl", [date(2021, 10, 2)]),
+        ("Am 9. März in Berlin.", "de", [date(2022, 3, 9)]),
         # Upper case whose lower case is not the month's name ("İ" lowers to "i" + a dot).
         ("ZİRVE 15 NİSAN 2022", "tr", [date(2022, 4, 15)]),
         ("Le sommet aura lieu le 15 mai.", "fr", [date(2022, 5, 15)]),
@@ -65,3 +70,37 @@ def test_the_nearest_date_to_the_seed_places_the_story() -> None:
     assert nearest_named_date("No date here.", "en", AROUND) is None
     # A year written out is kept when it is recent; the story is on that occasion.
     assert nearest_named_date("At the G20 on 14 November 2022.", "en", AROUND) == date(2022, 11, 14)
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("The two leaders spoke on Thursday.", "en", {3}),
+        ("Rozmawiali w sobotę o Ukrainie.", "pl", {5}),
+        ("Ce que Macron et Poutine se sont dit ce dimanche.", "fr", {6}),
+        ("Переговоры прошли в понедельник и во вторник.", "ru", {0, 1}),
+        ("Reunião nesta segunda-feira em Moscou.", "pt", {0}),
+        ("Pertemuan pada Senin di Jakarta.", "id", {0}),
+        ("كشف الكرملين الجمعة", "ar", {4}),
+        ("双方星期四举行会谈", "zh", {3}),
+        ("会談は木曜日に行われた", "ja", {3}),
+        ("목요일 정상회담", "ko", {3}),
+        ("Le sommet, Thursday.", "fr", {3}),  # English names count in any language
+    ],
+)
+def test_weekdays_are_found_in_their_language(text: str, language: str, expected: set[int]) -> None:
+    assert named_weekdays(text, language) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("They met on a sunny sunday afternoon.", "en"),  # English days are capitalised
+        ("The Sun reported the talks.", "en"),  # short forms are not read
+        ("Pela segunda vez, pela sexta vez.", "pt"),  # ordinals; Monday is "segunda-feira"
+        ("Minggu lalu kedua pemimpin bertemu.", "id"),  # "minggu" is also a week
+        ("每周一次的会谈", "zh"),  # "周一" inside "每周一次", once a week
+    ],
+)
+def test_words_that_are_not_weekdays_are_not_read(text: str, language: str) -> None:
+    assert named_weekdays(text, language) == set()
