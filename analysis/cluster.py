@@ -8,7 +8,9 @@ Method (measured on the demo by bench/cluster_quality.py; the reasons are in doc
 2. Similarity. Cosine of lead vectors (headline + first two sentences: where news says who, what,
    where and when), minus a time penalty: stories of one event appear close together, so each
    day apart beyond `time_grace_days` costs `time_penalty_per_day`; a story dated only by when it
-   was first seen counts from the date its lead names, if any (analysis/named_dates.py). For a
+   was first seen counts from the date its lead names, if any (analysis/named_dates.py); one
+   whose lead names no date but only weekdays two days or more from the seed's ("on Thursday"
+   for a Tuesday's event) reports another occasion, and does not join the event. For a
    multilingual model, each language's mean vector is taken out first (`language_prior`), since
    such models place one language's texts together whatever they say.
 3. The event, grown from the seed. The stories at least `seed_threshold` similar to the seed
@@ -36,7 +38,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, time, timedelta
 
@@ -44,7 +46,7 @@ import numpy as np
 import numpy.typing as npt
 
 from parallax.analysis.languages import story_language
-from parallax.analysis.named_dates import nearest_named_date
+from parallax.analysis.named_dates import named_weekdays, nearest_named_date
 from parallax.analysis.names import name_keys
 from parallax.analysis.records import Cluster, Clustering, Membership, Seed, Story
 
@@ -194,10 +196,14 @@ MAX_ROUNDS = 20  # the event settles in three or four rounds on real coverage
 
 
 def _grown_event(
-    leads: Vector, docs: Vector, times: list[datetime | None], params: ClusterParams
+    leads: Vector,
+    docs: Vector,
+    times: list[datetime | None],
+    params: ClusterParams,
+    barred: Collection[int] = (),
 ) -> tuple[set[int], Vector]:
-    """Rows of the event (row 0 is the seed), grown from the seed; and each story's similarity
-    to the event's centre, the seed's row excluded."""
+    """Rows of the event (row 0 is the seed), grown from the seed, never with the `barred`
+    rows; and each story's similarity to the event's centre, the seed's row excluded."""
     if params.weighs_documents:
         weights = np.sqrt([params.lead_weight, 1 - params.lead_weight]).astype(np.float32)
         rows = np.hstack([weights[0] * leads, weights[1] * docs])  # rows . rows = blended cosine
@@ -205,14 +211,16 @@ def _grown_event(
         rows = leads  # a copy twice the size, half of it zeros, otherwise
     penalty = _seed_time_penalty(times, params)
     to_seed = rows[1:] @ rows[0] - penalty
-    event = to_seed >= params.seed_threshold
+    allowed = np.ones(len(to_seed), dtype=bool)
+    allowed[np.asarray([i - 1 for i in barred], dtype=np.intp)] = False
+    event = (to_seed >= params.seed_threshold) & allowed
     to_event = to_seed
     for _round in range(MAX_ROUNDS):
         members = rows[1:][event]
         centre = (members * _once_each(members)[:, None]).sum(axis=0) + rows[0]
         centre /= max(float(np.linalg.norm(centre)), 1e-9)
         to_event = rows[1:] @ centre - penalty
-        grown = to_event >= params.event_threshold
+        grown = (to_event >= params.event_threshold) & allowed
         if np.array_equal(grown, event):
             break
         event = grown
@@ -307,6 +315,11 @@ def cluster_around_seed(
     kept = {x.url for x in inside}
     outside = sorted({*outside, *(s.url for s in stories if s.url not in kept)})
     times = [seed.published_at] + [_time_of(s, vectors[s.url], seed) for s in inside]
+    other_days = {
+        i: days
+        for i, story in enumerate(inside, 1)
+        if times[i] is None and (days := _other_weekdays(story, vectors[story.url], seed))
+    }
     leads = np.vstack([seed_vectors.lead] + [vectors[s.url].lead for s in inside])
     languages = [seed.language] + [story_language(s) for s in inside]
     if params.centers_languages:
@@ -318,8 +331,8 @@ def cluster_around_seed(
         if params.centers_languages:
             docs = centered(docs, languages, params.language_prior)
     window = _Rows(leads, docs, times, params)
-    event, to_event = _grown_event(leads, docs, times, params)
-    joined = _join_by_names(inside, vectors, event, times, params)
+    event, to_event = _grown_event(leads, docs, times, params, set(other_days))
+    joined = _join_by_names(inside, vectors, event, times, params, set(other_days))
     event |= set(joined)
 
     rest = [i for i in range(1, len(inside) + 1) if i not in event]
@@ -352,6 +365,7 @@ def cluster_around_seed(
             sizes,
             float(to_event[i]),
             times[i + 1],
+            other_days.get(i + 1, []),
         )
         for i, story in enumerate(inside)
     ]
@@ -379,6 +393,22 @@ def _nearest(rest: list[int], to_event: Vector, limit: int) -> list[int]:
     # Most similar first; a stable sort keeps row (time, then URL) order among ties.
     chosen = np.argsort(-similarity, kind="stable")[:limit]
     return sorted(rest[int(j)] for j in chosen)
+
+
+# Weekdays this far from the seed's (either way round the week) are another occasion's: one day
+# is left for time zones and for reports of the next morning.
+OTHER_DAY = 2
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _other_weekdays(story: Story, vectors: Embedded, seed: Seed) -> list[int]:
+    """The weekdays an undated story's lead names (0 is Monday), when it names some and all are
+    at least OTHER_DAY from the seed's: news says on which day its occasion fell."""
+    days = named_weekdays(vectors.lead_text, story_language(story))
+    own = seed.published_at.weekday()
+    if days and all(min((d - own) % 7, (own - d) % 7) >= OTHER_DAY for d in days):
+        return sorted(days)
+    return []
 
 
 def _time_of(story: Story, vectors: Embedded, seed: Seed) -> datetime | None:
@@ -413,8 +443,10 @@ def _join_by_names(
     event: set[int],
     times: list[datetime | None],
     params: ClusterParams,
+    barred: Collection[int],
 ) -> dict[int, list[str]]:
-    """Stories outside the event that name enough of its distinctive names, during it."""
+    """Stories outside the event that name enough of its distinctive names, during it (not the
+    `barred`: their leads say they are on another day)."""
     if not event:
         return {}
     keys = {i: name_keys(vectors[inside[i - 1].url].lead_text) for i in range(1, len(inside) + 1)}
@@ -428,6 +460,8 @@ def _join_by_names(
     joined = {}
     for i in other:
         when = times[i]
+        if i in barred:
+            continue
         if when is not None and not (first - timedelta(days=1) <= when <= last + timedelta(days=1)):
             continue
         # The story judged is one of the others: its own names do not count against it.
@@ -489,6 +523,7 @@ def _membership(
     sizes: Mapping[str, int],
     to_event: float,
     placed_at: datetime | None,
+    other_days: Sequence[int],
 ) -> Membership:
     vec = vectors[story.url]
     lead_sim = _cos(seed_vectors.lead, vec.lead)
@@ -503,6 +538,11 @@ def _membership(
         # Its publication is still unknown (hours_from_seed stays NULL); the penalty used this.
         named = (placed_at - seed.published_at).total_seconds() / 3600
         when += f", its lead names {placed_at:%-d %B %Y} ({_when(named)})"
+    if other_days:
+        # Not in the event whatever its similarity: its lead says it is on another day.
+        days = " and ".join(DAY_NAMES[d] for d in other_days)
+        seed_day = DAY_NAMES[seed.published_at.weekday()]
+        when += f", its lead names {days}, not the seed's {seed_day} or a day next to it"
     if cluster_id == event_id and row in joined:
         reason = f"in: names the event's {', '.join(n.title() for n in joined[row])}; {when}"
     elif cluster_id == event_id:

@@ -116,6 +116,39 @@ def test_an_undated_story_is_placed_at_the_date_its_lead_names() -> None:
     assert free["event"] == {"a", "today", "earlier", "undated"}
 
 
+def test_an_undated_story_on_another_weekday_stays_out_of_the_event() -> None:
+    # The seed's day is a Thursday. Undated stories that read like the event: one names that
+    # day, one the next (time zones, next-morning reports), one only a Monday, one both.
+    assert SEED_TIME.weekday() == 3
+    look_alike = unit(1, 0.1)
+    leads = {
+        "thursday": "Blinken and Lavrov met in Stockholm on Thursday",
+        "friday": "Lavrov said on Friday that the talks in Stockholm",
+        "monday": "Blinken and Lavrov spoke by phone on Monday",
+        "both": "After Monday's call, Blinken and Lavrov met on Thursday",
+    }
+    stories = [(story("a", 3), embedded(unit(1, 0.05)))]
+    stories += [
+        (story(url, 24 * 30, source="first_seen"), embedded(look_alike, lead))
+        for url, lead in leads.items()
+    ]
+    result = run(stories)
+    assert result["event"] == {"a", "thursday", "friday", "both"}
+    members = {m.url: m for m in result["clustering"].members}  # type: ignore[attr-defined]
+    assert members["monday"].reason.startswith("out: ")
+    assert members["monday"].reason.endswith(
+        "date unknown, its lead names Monday, not the seed's Thursday or a day next to it)"
+    )
+    # A date it names places it instead: the weekday is then the date's.
+    dated = [
+        (
+            story("dated", 24 * 30, source="first_seen"),
+            embedded(look_alike, "Monday, 29 November: Blinken"),
+        )
+    ]
+    assert "its lead names Monday" not in run(dated)["clustering"].members[0].reason  # type: ignore[attr-defined]
+
+
 def test_the_window_bounds_what_is_clustered() -> None:
     stories = [(story("in", 2), embedded(EVENT)), (story("geneva", 50 * 24), embedded(EVENT))]
     result = run(stories)
