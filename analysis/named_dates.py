@@ -145,15 +145,23 @@ class _Folded:
     the original, to read its case there ("Sunday" is a day, "sunday" is not English)."""
 
     def __init__(self, text: str) -> None:
-        parts, self.origin = [], []
-        for at, char in enumerate(text):
-            folded = _fold(char)
-            parts.append(folded)
-            self.origin += [at] * len(folded)
-        self.text, self.original = "".join(parts), text
+        self.original = text
+        self.origin: list[int] | None = None  # None: each character folds to one
+        if text.isascii():  # most leads: folding is lower-casing
+            self.text = text.lower()
+            return
+        parts = [_fold_char(char) for char in text]
+        self.text = "".join(parts)
+        if any(len(part) != 1 for part in parts):  # "ß" is "ss"; a combining accent is dropped
+            self.origin = [at for at, part in enumerate(parts) for _ in part]
 
     def capital_at(self, at: int) -> bool:
-        return self.original[self.origin[at]].isupper()
+        return self.original[at if self.origin is None else self.origin[at]].isupper()
+
+
+@functools.lru_cache(maxsize=8192)
+def _fold_char(char: str) -> str:
+    return _fold(char)
 
 
 def _full_day_names(forms: dict[str, int]) -> tuple[dict[str, int], re.Pattern[str] | None]:
@@ -162,9 +170,9 @@ def _full_day_names(forms: dict[str, int]) -> tuple[dict[str, int], re.Pattern[s
 
     Only full names: four letters or more, or three characters in the scripts that write a word
     in few ("星期一", "月曜日", "월요일"; "周一" also ends "每周一次", once a week). A name
-    that is a word or the start of another day's name is left out: Portuguese "segunda" is
-    "second" as well as Monday, whose full name is "segunda-feira"; Persian "شنبه" (Saturday)
-    is a word of four other days' names."""
+    that is a word or the start of another name is left out: Portuguese "segunda" is "second"
+    as well as Monday, whose full name is "segunda-feira"; Persian "شنبه" (Saturday) is a word
+    of four other days' names."""
     kept = {
         form: number
         for form, number in forms.items()

@@ -86,6 +86,9 @@ def test_the_nearest_date_to_the_seed_places_the_story() -> None:
         ("会談は木曜日に行われた", "ja", {3}),
         ("목요일 정상회담", "ko", {3}),
         ("Le sommet, Thursday.", "fr", {3}),  # English names count in any language
+        # Case is read where the name stands in the text, when folding changes its length.
+        ("Die Straße, Sunday.", "de", {6}),
+        ("Le cafe\u0301 du Thursday.", "fr", {3}),
     ],
 )
 def test_weekdays_are_found_in_their_language(text: str, language: str, expected: set[int]) -> None:
@@ -97,6 +100,7 @@ def test_weekdays_are_found_in_their_language(text: str, language: str, expected
     [
         ("They met on a sunny sunday afternoon.", "en"),  # English days are capitalised
         ("The Sun reported the talks.", "en"),  # short forms are not read
+        ("Die Straße, sunday.", "de"),  # English names only capitalised, in any language
         ("Pela segunda vez, pela sexta vez.", "pt"),  # ordinals; Monday is "segunda-feira"
         ("Minggu lalu kedua pemimpin bertemu.", "id"),  # "minggu" is also a week
         ("每周一次的会谈", "zh"),  # "周一" inside "每周一次", once a week
