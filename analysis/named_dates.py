@@ -64,10 +64,11 @@ _EAST_ASIAN = re.compile(
 
 
 def _fold(word: str) -> str:
-    """A month name as looked up: case and accents folded, so that whatever the pattern matched
-    without case ("NİSAN", whose lower case is not "nisan") finds its month."""
+    """A name as looked up and as a text is searched: case and accents folded ("NİSAN", whose
+    lower case is not "nisan", is "nisan"; "février" is "fevrier"), Korean syllables whole."""
     decomposed = unicodedata.normalize("NFKD", word.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", bare)  # Hangul decomposes into letters: put together
 
 
 class _Language:
@@ -111,9 +112,11 @@ class _Language:
             ),
         )
 
-    def found(self, text: str) -> Iterator[tuple[int | None, int, int]]:
-        """(year or None, month, day) of each date named."""
+    def found(self, text: str) -> Iterator[tuple[int | None, int, int, int | None]]:
+        """(year or None, month, day, weekday or None) of each date named; the weekday is one
+        named next to the date ("Wednesday, 15 November", "15 listopada (środa)")."""
         folded = _Folded(text)
+        days = self._weekday_spans(folded)
         for pattern in self.patterns:
             for match in pattern.finditer(folded.text):
                 word = match["month"]
@@ -123,21 +126,42 @@ class _Language:
                 ):
                     continue
                 year = match["year"]
-                yield (int(year) if year else None), month, int(match["day"])
-        for match in _EAST_ASIAN.finditer(text):
+                weekday = _beside(folded.text, match.start(), match.end(), days)
+                yield (int(year) if year else None), month, int(match["day"]), weekday
+        for match in _EAST_ASIAN.finditer(folded.text):
             year = match["year"]
-            yield (int(year) if year else None), int(match["month"]), int(match["day"])
+            weekday = _beside(folded.text, match.start(), match.end(), days)
+            yield (int(year) if year else None), int(match["month"]), int(match["day"]), weekday
+
+    def _weekday_spans(self, folded: _Folded) -> list[tuple[int, int, int]]:
+        """(start, end, weekday) of each weekday named in the folded text."""
+        if self.weekday_pattern is None:
+            return []
+        return [
+            (match.start(), match.end(), self.weekdays[match.group()])
+            for match in self.weekday_pattern.finditer(folded.text)
+            if match.group() not in self.capitalised or folded.capital_at(match.start())
+        ]
 
     def weekdays_in(self, text: str) -> set[int]:
         """The weekdays named (0 is Monday)."""
-        if self.weekday_pattern is None:
-            return set()
-        folded = _Folded(text)
-        return {
-            self.weekdays[match.group()]
-            for match in self.weekday_pattern.finditer(folded.text)
-            if match.group() not in self.capitalised or folded.capital_at(match.start())
-        }
+        return {weekday for _, _, weekday in self._weekday_spans(_Folded(text))}
+
+
+# What may stand between a date and its weekday: spaces, commas, brackets and two short words
+# ("Wednesday this week (15 November"); not the end of a clause ("on Monday; on 9 September").
+_BESIDE = re.compile(r"[\s,(\-–—]*(?:[^\W\d]{1,6}[\s,(\-–—]+){0,2}", re.UNICODE)
+_BESIDE_AFTER = re.compile(r"[\s,(\-–—]*")
+
+
+def _beside(text: str, start: int, end: int, days: list[tuple[int, int, int]]) -> int | None:
+    """The weekday named just before the date at text[start:end], or just after it."""
+    for day_start, day_end, weekday in days:
+        if day_end <= start and _BESIDE.fullmatch(text, day_end, start):
+            return weekday
+        if day_start >= end and _BESIDE_AFTER.fullmatch(text, end, day_start):
+            return weekday
+    return None
 
 
 class _Folded:
@@ -196,20 +220,35 @@ def _language(code: str | None) -> _Language:
     return _Language(code)
 
 
-def _resolved(year: int | None, month: int, day: int, around: date) -> date | None:
-    """The date, its year the one nearest `around` when not written; None when no such day."""
+# How many years either side of the seed a date with its weekday but no year is looked for: a
+# day and month fall on each weekday within eleven years (29 February aside).
+WEEKDAY_YEARS = 11
+
+
+def _resolved(
+    year: int | None, month: int, day: int, weekday: int | None, around: date
+) -> date | None:
+    """The date; without a written year, in the year nearest `around`, or, when a weekday is
+    named with it, the nearest year in which it falls on that weekday ("Wednesday, 15 November"
+    near 16 November 2021 is 2023's, not 2021's Monday). None when there is no such day."""
     if year is not None:
         try:
             return date(year, month, day)
         except ValueError:
             return None
+    options: tuple[int, ...] = (around.year - 1, around.year, around.year + 1)
+    if weekday is not None:
+        options = tuple(range(around.year - WEEKDAY_YEARS, around.year + WEEKDAY_YEARS + 1))
     candidates = []
-    for option in (around.year - 1, around.year, around.year + 1):
+    for option in options:
         try:
             candidates.append(date(option, month, day))
         except ValueError:  # 29 February, 31 April
             continue
-    return min(candidates, key=lambda d: abs((d - around).days), default=None)
+    if weekday is not None:
+        matching = [d for d in candidates if d.weekday() == weekday]
+        candidates = matching or [d for d in candidates if abs(d.year - around.year) <= 1]
+    return min(candidates, key=lambda d: (abs((d - around).days), d), default=None)
 
 
 def named_dates(text: str, language: str | None, around: date) -> list[date]:

@@ -108,3 +108,23 @@ def test_weekdays_are_found_in_their_language(text: str, language: str, expected
 )
 def test_words_that_are_not_weekdays_are_not_read(text: str, language: str) -> None:
     assert named_weekdays(text, language) == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        # 15 November was a Monday in 2021: a Wednesday's is 2023's.
+        ("They meet on Wednesday, 15 November.", "en", date(2023, 11, 15)),
+        ("They met on Monday, 15 November.", "en", date(2021, 11, 15)),
+        ("Spotkanie 15 listopada (środa).", "pl", date(2023, 11, 15)),
+        ("روز چهارشنبه هفته جاری (۱۵ نوامبر", "fa", date(2023, 11, 15)),
+        ("星期三 11月15日", "zh", date(2023, 11, 15)),
+        # A written year is kept, and a weekday of another clause is not the date's.
+        ("On Wednesday, 15 November 2021, it rained.", "en", date(2021, 11, 15)),
+        ("They met on Wednesday; on 15 November they spoke.", "en", date(2021, 11, 15)),
+    ],
+)
+def test_a_weekday_named_with_a_date_chooses_its_year(
+    text: str, language: str, expected: date
+) -> None:
+    assert named_dates(text, language, AROUND) == [expected]
