@@ -294,7 +294,11 @@ def _similar_pairs(
             rest = units[codes[x]] - (2 if verbatim[judged[x]] != verbatim[judged[y]] else 1)
             if rest >= MIN_LANGUAGE_STORIES and similar[x, y] >= copy_threshold:
                 found[(judged[x], judged[y])] = float(similar[x, y])
-        elif codes[x] != codes[y] and similar[x, y] >= translation_threshold:
+        elif similar[x, y] >= translation_threshold and (
+            # One of the two languages at least must have the stories to take its own direction
+            # out: with both left in, close languages (Ukrainian and Russian) look alike.
+            max(units[codes[x]], units[codes[y]]) - 1 >= MIN_LANGUAGE_STORIES
+        ):
             across.append((x, y))
     group = _groups(len(ranked), [*by_words, *found])
     groups = [group[i] for i in judged]

@@ -434,6 +434,33 @@ def test_a_language_with_too_few_stories_is_judged_by_words_alone() -> None:
     assert find_copies(stories, vectors=vectors, copy_threshold=0.9) == []
 
 
+def test_two_languages_with_too_few_stories_are_not_judged_translations() -> None:
+    # A Ukrainian and a Russian story close in meaning, each alone in its language among four
+    # English ones: neither language's own direction can be taken out, and close languages
+    # share theirs, so the pair is no evidence of a translation. With three more Russian
+    # stories, Russian's direction comes out, and the same pair is one.
+    rng = np.random.default_rng(7)
+    base, slavic = rng.normal(size=32), rng.normal(size=32)
+
+    def corpus(more_russian: int) -> tuple[list[Story], dict[str, Vectors]]:
+        stories, vectors = [], {}
+        languages = ["uk", "ru"] + ["en"] * 4 + ["ru"] * more_russian
+        for k, language in enumerate(languages):
+            noise = rng.normal(size=32) * (0.05 if k < 2 else 1.0)
+            vector = base + noise + (slavic if language != "en" else 0)
+            url = f"http://{k}.example/1"
+            text = " ".join(f"word{k}x{i}" for i in range(40))  # no two share a 5-gram
+            stories.append(story(url, f"Outlet {k}", text, k, language=language))
+            vectors[url] = (vector / np.linalg.norm(vector)).astype(np.float32)
+        return stories, vectors
+
+    few = corpus(0)
+    assert find_copies(*few[:1], vectors=few[1], translation_threshold=0.5) == []
+    more = corpus(3)
+    links = find_copies(*more[:1], vectors=more[1], translation_threshold=0.5)
+    assert pairs(links) == [("http://1.example/1", "http://0.example/1")]
+
+
 @pytest.mark.parametrize("bad", [{"copy_threshold": 0.0}, {"translation_threshold": 1.5}])
 def test_copy_thresholds_are_checked(bad: dict[str, float]) -> None:
     with pytest.raises(ValueError, match="copy_threshold and translation_threshold"):
