@@ -28,6 +28,9 @@ Method (measured on the demo by bench/cluster_quality.py; the reasons are in doc
    most `name_share_outside` of the other leads: people and places such as "Stockholm") and was
    published during the event joins it. Names cross languages and headline styles where a
    monolingual model's vectors do not.
+6. The seed's day. A story left out whose lead names the seed's date (or the day next to it,
+   for time zones) and is at least half `event_threshold` similar to the event joins it: the
+   day is evidence the vectors lack, in languages whose own mean is the event.
 
 Deterministic for the same input: stories are ordered by time and URL before clustering. Cluster
 ids carry over from the previous clustering by overlap, so a later run that adds stories keeps
@@ -40,13 +43,13 @@ import hashlib
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
 import numpy.typing as npt
 
 from parallax.analysis.languages import story_language
-from parallax.analysis.named_dates import named_weekdays, nearest_named_date
+from parallax.analysis.named_dates import named_dates, named_weekdays, nearest_named_date
 from parallax.analysis.names import name_keys
 from parallax.analysis.records import Cluster, Clustering, Membership, Seed, Story
 
@@ -334,6 +337,8 @@ def cluster_around_seed(
     event, to_event = _grown_event(leads, docs, times, params, set(other_days))
     joined = _join_by_names(inside, vectors, event, times, params, set(other_days))
     event |= set(joined)
+    on_the_day = _join_by_seed_day(inside, vectors, event, to_event, seed, params)
+    event |= set(on_the_day)
 
     rest = [i for i in range(1, len(inside) + 1) if i not in event]
     near = _nearest(rest, to_event, params.neighbourhood)
@@ -366,6 +371,7 @@ def cluster_around_seed(
             float(to_event[i]),
             times[i + 1],
             other_days.get(i + 1, []),
+            on_the_day.get(i + 1),
         )
         for i, story in enumerate(inside)
     ]
@@ -473,6 +479,35 @@ def _join_by_names(
     return joined
 
 
+# How similar to the event a story whose lead names the seed's date must be, as a share of
+# event_threshold: naming the day is evidence of its own, but not enough alone (that day's
+# round-up of other news names it too).
+SEED_DAY_SHARE = 0.5
+
+
+def _join_by_seed_day(
+    inside: list[Story],
+    vectors: Mapping[str, Embedded],
+    event: set[int],
+    to_event: Vector,
+    seed: Seed,
+    params: ClusterParams,
+) -> dict[int, date]:
+    """Stories outside the event whose leads name the seed's date or the day next to it (the
+    date named) and that are at least SEED_DAY_SHARE of event_threshold similar to the event."""
+    day = seed.published_at.date()
+    floor = SEED_DAY_SHARE * params.event_threshold
+    found = {}
+    for i, story in enumerate(inside, 1):
+        if i in event or to_event[i - 1] < floor:
+            continue
+        named = named_dates(vectors[story.url].lead_text, story_language(story), day)
+        near = [d for d in named if abs((d - day).days) <= 1]
+        if near:
+            found[i] = near[0]
+    return found
+
+
 def _cluster(
     cluster_id: str, is_event: bool, rows: list[int], inside: list[Story], window: _Rows
 ) -> Cluster:
@@ -524,6 +559,7 @@ def _membership(
     to_event: float,
     placed_at: datetime | None,
     other_days: Sequence[int],
+    seed_day: date | None,
 ) -> Membership:
     vec = vectors[story.url]
     lead_sim = _cos(seed_vectors.lead, vec.lead)
@@ -541,10 +577,15 @@ def _membership(
     if other_days:
         # Not in the event whatever its similarity: its lead says it is on another day.
         days = " and ".join(DAY_NAMES[d] for d in other_days)
-        seed_day = DAY_NAMES[seed.published_at.weekday()]
-        when += f", its lead names {days}, not the seed's {seed_day} or a day next to it"
+        own = DAY_NAMES[seed.published_at.weekday()]
+        when += f", its lead names {days}, not the seed's {own} or a day next to it"
     if cluster_id == event_id and row in joined:
         reason = f"in: names the event's {', '.join(n.title() for n in joined[row])}; {when}"
+    elif cluster_id == event_id and seed_day is not None:
+        reason = (
+            f"in: names the seed's day, {seed_day:%-d %B %Y}, and is {to_event:.2f} similar to "
+            f"the event (lead similarity {lead_sim:.2f}; {when})"
+        )
     elif cluster_id == event_id:
         reason = f"in: {to_event:.2f} similar to the event (lead similarity {lead_sim:.2f}; {when})"
     elif not cluster_id:

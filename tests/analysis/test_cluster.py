@@ -149,6 +149,25 @@ def test_an_undated_story_on_another_weekday_stays_out_of_the_event() -> None:
     assert "its lead names Monday" not in run(dated)["clustering"].members[0].reason  # type: ignore[attr-defined]
 
 
+def test_a_story_naming_the_seeds_day_joins_at_half_the_threshold() -> None:
+    # Both read less like the event than event_threshold (0.7) asks, more than half of it: the
+    # one whose lead names the seed's date joins, the other not; naming it is not enough alone.
+    halfway = unit(1, 1.5)  # cosine 0.55 to the event
+    stories = [
+        (story("a", 3), embedded(unit(1, 0.05))),
+        (story("on-the-day", 5), embedded(halfway, "Lavrov and Blinken, 2 December: the talks")),
+        (story("no-day", 5), embedded(halfway, "Lavrov and Blinken: the talks")),
+        (story("far", 5), embedded(unit(0.2, 1), "Markets on 2 December")),
+    ]
+    result = run(stories)
+    assert result["event"] == {"a", "on-the-day"}
+    members = {m.url: m for m in result["clustering"].members}  # type: ignore[attr-defined]
+    assert members["on-the-day"].reason.startswith(
+        "in: names the seed's day, 2 December 2021, and is 0.5"
+    )
+    assert members["no-day"].reason.startswith("out: ")
+
+
 def test_the_window_bounds_what_is_clustered() -> None:
     stories = [(story("in", 2), embedded(EVENT)), (story("geneva", 50 * 24), embedded(EVENT))]
     result = run(stories)
