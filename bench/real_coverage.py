@@ -80,7 +80,7 @@ class RunOutcome:
     left_out: set[str]
     stored: set[str]
     event: set[str]
-    rules: dict[str, str]  # url -> "clustered", "names", "other cluster", "alone", "outside"
+    rules: dict[str, str]  # url -> "in", "names", "seed's day", "other cluster", "alone", ...
     not_stored: dict[str, str]  # url -> why: the last fetch's status/reason, or "not in a feed"
     seconds: dict[str, float]
     wall_s: float
@@ -285,6 +285,7 @@ def rule_of(reason: str | None) -> str:
     reason = reason or ""
     for prefix, rule in (
         ("in: clustered", "clustered"),
+        ("in: names the seed's day", "seed's day"),
         ("in: names", "names"),
         ("out: in a cluster", "other cluster"),
         ("out: on its own", "alone"),
