@@ -49,7 +49,7 @@ import numpy as np
 import numpy.typing as npt
 
 from parallax.analysis.languages import story_language
-from parallax.analysis.named_dates import named_dates, named_weekdays, nearest_named_date
+from parallax.analysis.named_dates import named_weekdays, nearest_named_date
 from parallax.analysis.names import name_keys
 from parallax.analysis.records import Cluster, Clustering, Membership, Seed, Story
 
@@ -334,8 +334,8 @@ def cluster_around_seed(
         if params.centers_languages:
             docs = centered(docs, languages, params.language_prior)
     window = _Rows(leads, docs, times, params)
-    event, to_event = _grown_event(leads, docs, times, params, set(other_days))
-    joined = _join_by_names(inside, vectors, event, times, params, set(other_days))
+    event, to_event = _grown_event(leads, docs, times, params, other_days.keys())
+    joined = _join_by_names(inside, vectors, event, times, params, other_days.keys())
     event |= set(joined)
     on_the_day = _join_by_seed_day(inside, vectors, event, to_event, seed, params)
     event |= set(on_the_day)
@@ -501,10 +501,9 @@ def _join_by_seed_day(
     for i, story in enumerate(inside, 1):
         if i in event or to_event[i - 1] < floor:
             continue
-        named = named_dates(vectors[story.url].lead_text, story_language(story), day)
-        near = [d for d in named if abs((d - day).days) <= 1]
-        if near:
-            found[i] = near[0]
+        named = nearest_named_date(vectors[story.url].lead_text, story_language(story), day)
+        if named is not None and abs((named - day).days) <= 1:
+            found[i] = named
     return found
 
 

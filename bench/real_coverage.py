@@ -491,9 +491,14 @@ def recall_by_language(run: RunOutcome) -> list[tuple[str, int, int]]:
 
 def change(base: RunOutcome, rerun: RunOutcome) -> float:
     """Percent of the event's remaining members that differ: |A △ B| / |A ∪ B|."""
-    before = base.event - rerun.left_out
-    union = before | rerun.event
-    return 100 * ratio(len(before ^ rerun.event), len(union))
+    return event_change(base.event, rerun.event, rerun.left_out)
+
+
+def event_change(base: set[str], rerun: set[str], left_out: set[str]) -> float:
+    """change() on the events themselves: the base event less what was left out, against the
+    rerun's (bench/stability.py makes its repeats in process)."""
+    before = base - left_out
+    return 100 * ratio(len(before ^ rerun), len(before | rerun))
 
 
 def leak_text(s: Scope) -> str:

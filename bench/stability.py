@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from diluted_window import Corpus, load, pipeline_runs
-from real_coverage import DEFAULT_DEVSETS, LEAVE_OUT_SHARE
+from real_coverage import DEFAULT_DEVSETS, LEAVE_OUT_SHARE, event_change
 
 from parallax.analysis.cluster import cluster_around_seed
 
@@ -58,13 +58,6 @@ def event_without(corpus: Corpus, left_out: set[str]) -> set[str]:
     return {m.url for m in clustering.members if m.in_event}
 
 
-def change_pct(base: set[str], rerun: set[str], left_out: set[str]) -> float:
-    """real_coverage.change: |A △ B| / |A ∪ B| of the event's remaining members, in percent."""
-    before = base - left_out
-    union = before | rerun
-    return 100 * len(before ^ rerun) / len(union) if union else 0.0
-
-
 def main(argv: Sequence[str]) -> int:
     args = parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="stability-") as tmp:
@@ -83,7 +76,7 @@ def main(argv: Sequence[str]) -> int:
                 random.Random(seed).sample(urls, max(1, round(LEAVE_OUT_SHARE * len(urls))))
             )
             rerun = event_without(corpus, left_out)
-            changes.append(change_pct(base, rerun, left_out))
+            changes.append(event_change(base, rerun, left_out))
             moved.update((base - left_out) ^ rerun)
         over = sum(1 for c in changes if c > TARGET_PCT)
         print(
