@@ -180,7 +180,16 @@ _CALENDAR = frozenset(
 
 
 def lead_text(title: str, text: str, count: int = LEAD_SENTENCES) -> str:
-    """The title and the first sentences of the body: where news says who, what, where, when."""
+    """The title and the first sentences of the body: where news says who, what, where, when.
+
+    Extractors often keep the headline as the body's first line. That line is skipped whole:
+    skipping only a sentence equal to the title misses a headline that the splitter cuts in
+    two ("SEVEN UP! Messi grabs ...") or that runs into the next line, and the lead then holds
+    the headline twice and no sentence of the story.
+    """
+    first, newline, rest = text.partition("\n")
+    if title and newline and first.strip() == title.strip():
+        text = rest
     body = [s for s in sentences(text) if s != title][:count]
     return " ".join(([title] if title else []) + body)
 

@@ -194,6 +194,24 @@ def test_the_lead_is_the_title_and_two_sentences_without_repeating_the_title() -
     )
 
 
+def test_the_lead_skips_a_headline_line_the_splitter_cuts_or_runs_on() -> None:
+    # A headline with a sentence end inside, and one cut mid-word (an aggregator's title made
+    # of the opening's first characters): neither is one sentence equal to the title.
+    text = "SEVEN UP! Messi wins again\nLionel Messi did it again. He won in Paris. Third one."
+    assert lead_text("SEVEN UP! Messi wins again", text) == (
+        "SEVEN UP! Messi wins again Lionel Messi did it again. He won in Paris."
+    )
+    title = "Big smiles, cordial tone. More than three hours of t"
+    text = f"{title}\n{title}alks between the two presidents. They agreed on little. Third one."
+    assert lead_text(title, text) == (
+        f"{title} Big smiles, cordial tone. "
+        "More than three hours of talks between the two presidents."
+    )
+    # A body that merely starts with the title's words keeps them.
+    text = "Talks end in Stockholm after forty minutes of talks. Both sides will keep talking."
+    assert lead_text("Talks end in Stockholm", text) == f"Talks end in Stockholm {text}"
+
+
 def test_the_document_text_is_capped_and_drops_a_repeated_headline() -> None:
     body = "Headline here\n" + " ".join(f"w{i}" for i in range(500))
     doc = doc_text("Headline here", body)
