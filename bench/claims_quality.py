@@ -55,6 +55,7 @@ from tests.analysis.test_claims_quality import (
     FLOOR_PRECISION_ACROSS,
     FLOOR_RECALL,
     FLOOR_RECALL_ACROSS,
+    FLOOR_RECALL_ALL,
     ClaimCorpus,
     embed_stories,
     labelled_matches,
@@ -347,16 +348,27 @@ def main() -> int:
     timing(corpus, embedder, args.repeat, params)
     if args.judge:
         judged(corpus, args.judge, params)
-    across, across_labels = subset(corpus, labelled_matches(corpus, params), False)
-    xp, xr = precision_recall(across, across_labels)
-    met = p >= FLOOR_PRECISION and r >= FLOOR_RECALL
+    # The floors as tests/analysis/test_claims_quality.py pins them: recall in the claims'
+    # language, and a lower one over all languages, where only the cosine matches.
+    found = labelled_matches(corpus, params)
+    sp, sr = precision_recall(*subset(corpus, found, True))
+    xp, xr = precision_recall(*subset(corpus, found, False))
+    met = sp >= FLOOR_PRECISION and sr >= FLOOR_RECALL
+    met_all = p >= FLOOR_PRECISION and r >= FLOOR_RECALL_ALL
     met_across = xp >= FLOOR_PRECISION_ACROSS and xr >= FLOOR_RECALL_ACROSS
-    print(f"floors (P {FLOOR_PRECISION}, R {FLOOR_RECALL}): {'met' if met else 'NOT MET'}")
+    print(
+        f"floors in the claims' language (P {FLOOR_PRECISION}, R {FLOOR_RECALL}): "
+        f"{'met' if met else 'NOT MET'}"
+    )
+    print(
+        f"floors in all languages (P {FLOOR_PRECISION}, R {FLOOR_RECALL_ALL}): "
+        f"{'met' if met_all else 'NOT MET'}"
+    )
     print(
         f"floors across languages (P {FLOOR_PRECISION_ACROSS}, R {FLOOR_RECALL_ACROSS}): "
         f"{'met' if met_across else 'NOT MET'}"
     )
-    return 0 if met and met_across else 1
+    return 0 if met and met_all and met_across else 1
 
 
 if __name__ == "__main__":
