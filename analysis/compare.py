@@ -28,7 +28,6 @@ cost n²/2 exact shingle checks (about 7 s for a thousand copies; 1.5 s for 2,00
 
 from __future__ import annotations
 
-import functools
 import itertools
 import math
 import re
@@ -39,8 +38,8 @@ from datetime import datetime
 
 import numpy as np
 import numpy.typing as npt
-import opencc
 
+from parallax.analysis.chinese import simplified
 from parallax.analysis.languages import main_language, primary, story_language
 from parallax.analysis.records import Comparison, CopyLink, Membership, OutletCoverage, Story
 from parallax.analysis.wordcount import HAN_KANA, HAN_KANA_CHARS_PER_WORD
@@ -131,20 +130,15 @@ def words(text: str) -> list[str]:
     """The text's words, lower-cased, without punctuation or apostrophes.
 
     Chinese and Japanese are written without spaces, so every character is a word of its own;
-    and Chinese in traditional characters is read in simplified ones (OpenCC's t2s), so that a
-    Hong Kong or Taiwan outlet's mirror of a Xinhua story shares its words.
+    and Chinese in traditional characters is read in simplified ones (analysis/chinese.py), so
+    that a Hong Kong or Taiwan outlet's mirror of a Xinhua story shares its words.
     """
     text = unicodedata.normalize("NFKC", text)
     if not HAN_KANA.search(text):
         return _WORD.findall(text.casefold().translate(_APOSTROPHES))
-    text = _simplified().convert(text)
+    text = simplified(text)
     found = _WORD.findall(text.casefold().translate(_APOSTROPHES))
     return [part for w in found for part in _HAN_KANA_SPLIT.findall(w)]
-
-
-@functools.cache
-def _simplified() -> opencc.OpenCC:
-    return opencc.OpenCC("t2s")
 
 
 def shingle_sets(texts: Sequence[str], size: int) -> list[Shingles]:

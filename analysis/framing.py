@@ -13,8 +13,10 @@ so "security guarantees" and "nato expansion" are terms while "expansion of nato
 French, Italian and Catalan articles elided onto a word are cut off ("l'OTAN" is "otan").
 Chinese and Japanese, written without spaces, are read as overlapping character bigrams, the
 usual unit of retrieval in them without a segmenter ("拜登会谈" gives 拜登, 登会, 会谈); Japanese
-bigrams with hiragana (particles, endings) are dropped. Thai, Lao, Khmer and Burmese need a
-word segmenter, which Parallax does not have: they are never compared (framing_by_language).
+bigrams with hiragana (particles, endings) are dropped; Chinese in traditional characters is
+read in simplified ones (analysis/chinese.py), so that its outlets do not stand out by script.
+Thai, Lao, Khmer and Burmese need a word segmenter, which Parallax does not have: they are
+never compared (framing_by_language).
 A term must be used in at least `min_docs` stories and `min_count` times in all: one story's
 idiosyncrasies (a name, a quote repeated in it) are not an outlet's framing, and a term seen
 once or twice has no rate to compare. Wire copies are best left out by the caller
@@ -43,6 +45,7 @@ import numpy as np
 import numpy.typing as npt
 import stopwordsiso
 
+from parallax.analysis.chinese import simplified
 from parallax.analysis.languages import by_language
 from parallax.analysis.records import Story
 from parallax.analysis.wordcount import HAN_KANA
@@ -177,6 +180,8 @@ def _character_bigrams(token: str, language: str) -> list[str | None]:
         if not HAN_KANA.match(part):
             found.append(_word_or_none(part, False, language))
             continue
+        if language == "zh":
+            part = simplified(part)  # an outlet writing traditional characters uses the same words
         for a, b in pairwise(part):
             pair = a + b
             if pair in stops or (language == "ja" and _HIRAGANA.search(pair)):

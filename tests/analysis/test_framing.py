@@ -322,6 +322,13 @@ def test_chinese_and_japanese_are_read_as_character_bigrams() -> None:
     assert not any("\u3040" <= ch <= "\u309f" for t in japanese for ch in t)  # no hiragana
 
 
+def test_traditional_chinese_has_the_words_of_simplified() -> None:
+    # A Hong Kong outlet writing 會談 and 兩國 does not stand out for its script.
+    traditional = terms("拜登與習近平舉行視頻會談，討論兩國關係。", "zh")
+    assert traditional == terms("拜登与习近平举行视频会谈，讨论两国关系。", "zh")
+    assert {"会谈", "两国"} <= set(traditional)
+
+
 def test_framing_compares_each_language_apart() -> None:
     english = [
         story(o, f"Sanctions, talks, sanctions. {o} warns.", n, language="en")
