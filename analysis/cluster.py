@@ -465,9 +465,9 @@ def _join_by_names(
     first, last = min(known, default=seed_time), max(known, default=seed_time)
     joined = {}
     for i in other:
-        when = times[i]
         if i in barred:
             continue
+        when = times[i]
         if when is not None and not (first - timedelta(days=1) <= when <= last + timedelta(days=1)):
             continue
         # The story judged is one of the others: its own names do not count against it.

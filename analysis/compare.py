@@ -48,7 +48,6 @@ from parallax.analysis.wordcount import HAN_KANA, HAN_KANA_CHARS_PER_WORD
 # quotation of it, and containment of the shorter text would call it a copy.
 MIN_SHINGLES = 20
 MIN_OVERLAP = 0.5  # containment of word shingles that makes a copy
-_HAN_KANA_SPLIT = re.compile(f"{HAN_KANA.pattern}|(?:(?!{HAN_KANA.pattern})\\w)+")
 SHINGLE = 5  # words per shingle
 # Relative cosines of document vectors that make a copy (one language) or a translation (two),
 # the [compare] settings copy_threshold and translation_threshold. They belong to the model: these
@@ -72,6 +71,8 @@ FIRST_SEEN = "first_seen"
 
 _APOSTROPHES = str.maketrans("", "", "'’ʼ‘`´")  # "Russia's" and "Russia’s" are one word
 _WORD = re.compile(r"\w+")
+# A word in Chinese or Japanese script is each of its characters (no spaces to find words by).
+_HAN_KANA_SPLIT = re.compile(f"{HAN_KANA.pattern}|(?:(?!{HAN_KANA.pattern})\\w)+")
 
 Shingles = frozenset[int]
 Vector = npt.NDArray[np.float32]
@@ -134,11 +135,9 @@ def words(text: str) -> list[str]:
     that a Hong Kong or Taiwan outlet's mirror of a Xinhua story shares its words.
     """
     text = unicodedata.normalize("NFKC", text)
-    if not HAN_KANA.search(text):
-        return _WORD.findall(text.casefold().translate(_APOSTROPHES))
-    text = simplified(text)
-    found = _WORD.findall(text.casefold().translate(_APOSTROPHES))
-    return [part for w in found for part in _HAN_KANA_SPLIT.findall(w)]
+    dense = HAN_KANA.search(text)
+    found = _WORD.findall((simplified(text) if dense else text).casefold().translate(_APOSTROPHES))
+    return [part for w in found for part in _HAN_KANA_SPLIT.findall(w)] if dense else found
 
 
 def shingle_sets(texts: Sequence[str], size: int) -> list[Shingles]:

@@ -156,7 +156,10 @@ def terms(text: str, language: str = "en") -> list[str]:
 def _words(text: str, language: str) -> list[str | None]:
     """The text's words in order, None where a bigram must not join its neighbours."""
     words: list[str | None] = []
-    for line in _normalised(text).splitlines():
+    text = _normalised(text)
+    if language == "zh" and HAN_KANA.search(text):
+        text = simplified(text)  # an outlet writing traditional characters uses the same words
+    for line in text.splitlines():
         shouted = line.isupper()  # a headline in capitals has no acronyms to tell apart
         for token in _TOKEN.findall(line):
             if language in CHARACTER_BIGRAMS and HAN_KANA.search(token):
@@ -180,8 +183,6 @@ def _character_bigrams(token: str, language: str) -> list[str | None]:
         if not HAN_KANA.match(part):
             found.append(_word_or_none(part, False, language))
             continue
-        if language == "zh":
-            part = simplified(part)  # an outlet writing traditional characters uses the same words
         for a, b in pairwise(part):
             pair = a + b
             if pair in stops or (language == "ja" and _HIRAGANA.search(pair)):

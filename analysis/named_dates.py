@@ -31,6 +31,7 @@ from datetime import date, timedelta
 from dateparser.languages.loader import default_loader
 
 from parallax.analysis.languages import primary
+from parallax.analysis.wordcount import HAN_KANA
 
 _MONTHS = (
     "january",
@@ -52,7 +53,7 @@ _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
 # Malay, "linggo" in Tagalog ("minggu lalu", last week).
 _EVERYDAY = frozenset({"minggu", "linggo"})
 # Scripts that write a word in few characters: Chinese, Japanese, Korean.
-_DENSE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+_DENSE = re.compile(f"{HAN_KANA.pattern}|[\uac00-\ud7af]")
 _WORD = re.compile(r"\w+")
 # A date this far before the seed, with its year written, is history the story recalls.
 HISTORY = timedelta(days=365)
