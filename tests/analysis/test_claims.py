@@ -11,10 +11,12 @@ from parallax.analysis.claims import (
     CLAUSE_MARGIN,
     CROSS_LANGUAGE_COSINE,
     CROSS_LANGUAGE_OVERLAP,
+    NEAREST_CLAIMS,
     Claim,
     ClaimParams,
     StorySentences,
     WordWeights,
+    claim_cosines,
     clauses,
     content_words,
     exclusive_sentences,
@@ -38,6 +40,11 @@ def unit(*weights: float) -> np.ndarray:
     vector = np.zeros(6, dtype=np.float32)
     vector[: len(weights)] = weights
     return vector / np.linalg.norm(vector)
+
+
+def rest(*cosines: float) -> float:
+    """The component that makes a vector with these cosines to the claims unit length."""
+    return float(np.sqrt(1 - sum(c**2 for c in cosines)))
 
 
 def item(
@@ -177,20 +184,40 @@ def test_only_the_named_sentences_are_split_into_clauses() -> None:
 
 def test_sentences_near_a_claim_are_split_and_far_ones_are_not() -> None:
     # Cosine alone against 0.6: the first sentence is within the margin, the second below it.
+    # Each is as close to one claim as to the other, so the margin over its nearest claims
+    # (claim_cosines) leaves its cosine as it is.
     near, far = 0.6 - CLAUSE_MARGIN / 2, 0.6 - CLAUSE_MARGIN * 2
     story = item(
         "a",
         "North",
         1,
         [
-            ("Ministers met in Stockholm, and talks went on.", unit(near, (1 - near**2) ** 0.5)),
-            ("Nothing else happened, said officials.", unit(far, 0, (1 - far**2) ** 0.5)),
+            ("Ministers met in Stockholm, and talks went on.", unit(near, near, rest(near, near))),
+            ("Nothing else happened, said officials.", unit(far, far, rest(far, far))),
             ("The second claim is stated here.", unit(0, 1)),
         ],
     )
     split = sentences_to_split(CLAIMS, CLAIM_VECTORS, story, None, COSINE_ONLY)
     assert split == [story.sentences[0], story.sentences[2]]
     assert sentences_to_split([], CLAIM_VECTORS[:0], story, None, COSINE_ONLY) == []
+
+
+def test_a_cosine_counts_by_its_margin_over_the_units_nearest_claims() -> None:
+    """A generic sentence, close to every claim, ranks below one that states a claim alone,
+    though its cosine to that claim is higher: each cosine gains its margin over the mean of
+    the unit's NEAREST_CLAIMS best cosines."""
+    claims = np.eye(6, dtype=np.float32)[:4]
+    generic = unit(0.5, 0.5, 0.5, 0.3, rest(0.5, 0.5, 0.5, 0.3))
+    specific = unit(0.45, 0.1, 0.1, 0.0, rest(0.45, 0.1, 0.1))
+    scores = claim_cosines(claims, np.vstack([generic, specific]))
+    assert NEAREST_CLAIMS == 3
+    assert scores[0, 0] == pytest.approx(2 * 0.5 - 0.5, abs=1e-6)  # its three nearest: 0.5
+    assert scores[0, 1] == pytest.approx(2 * 0.45 - (0.45 + 0.1 + 0.1) / 3, abs=1e-6)
+    assert scores[0, 1] > scores[0, 0]
+    assert scores[3, 0] == pytest.approx(2 * 0.3 - 0.5, abs=1e-6)  # below its raw cosine
+    # One claim has no other to be measured against: its cosines stay as they are.
+    assert claim_cosines(claims[:1], specific[None, :])[0, 0] == pytest.approx(0.45, abs=1e-6)
+    assert claim_cosines(claims, np.zeros((0, 6), dtype=np.float32)).shape == (4, 0)
 
 
 def test_word_overlap_is_weighted_by_rarity_and_lifts_a_claim_over_the_threshold() -> None:
@@ -214,7 +241,7 @@ def test_word_overlap_is_weighted_by_rarity_and_lifts_a_claim_over_the_threshold
 def test_claim_settings_refuse_values_that_cannot_work() -> None:
     for bad in (
         {"carried_threshold": 0.0},
-        {"carried_threshold": 1.8, "cosine_weight": 0.5},
+        {"carried_threshold": 2.2, "cosine_weight": 0.5},
         {"cosine_weight": -1.0},
         {"exclusive_threshold": 1.5},
         {"exclusive_min_words": 0},
@@ -330,27 +357,27 @@ def test_a_story_in_another_language_is_scored_by_meaning_with_a_stand_in_for_th
     """No word of a Russian sentence is in an English claim: its cosine, raised by what a
     translation loses, and CROSS_LANGUAGE_OVERLAP in the overlap's place, make its score."""
     claims = [Claim("c01", "Blinken and Lavrov met in Stockholm.")]
-    params = ClaimParams(carried_threshold=2.08, cosine_weight=2.0)
+    params = ClaimParams(carried_threshold=3.88, cosine_weight=4.0)
     weights = WordWeights.of(["Blinken and Lavrov met in Stockholm.", "Other news."])
-    russian = item("ru", "Moskva", 1, [("Блинкен и Лавров встретились в Стокгольме.", at(0.89))],
+    russian = item("ru", "Moskva", 1, [("Блинкен и Лавров встретились в Стокгольме.", at(0.9))],
                    language="ru")  # fmt: skip
-    english = item("en", "North", 1, [("The two diplomats held talks.", at(0.89))], language="en")
+    english = item("en", "North", 1, [("The two diplomats held talks.", at(0.9))], language="en")
     found = {
         m.url: m
         for m in match_claims(
             claims, CLAIM_VECTORS[:1], [russian, english], weights, params, claim_language="en"
         )
     }
-    expected = 2.0 * (0.89 + CROSS_LANGUAGE_COSINE) + CROSS_LANGUAGE_OVERLAP
+    expected = 4.0 * (0.9 + CROSS_LANGUAGE_COSINE) + CROSS_LANGUAGE_OVERLAP
     assert found["ru"].score == pytest.approx(expected, abs=1e-4) and found["ru"].carried
-    assert found["en"].score == pytest.approx(2.0 * 0.89, abs=1e-4)  # no shared content word
+    assert found["en"].score == pytest.approx(4.0 * 0.9, abs=1e-4)  # no shared content word
     assert not found["en"].carried
     # Unknown languages, or none given for the claims: scored as one language.
     same = match_claims(claims, CLAIM_VECTORS[:1], [russian], weights, params)
-    assert same[0].score == pytest.approx(2.0 * 0.89, abs=1e-4)
+    assert same[0].score == pytest.approx(4.0 * 0.9, abs=1e-4)
     # Without word weights, the cosine alone, raised the same way.
     alone = match_claims(claims, CLAIM_VECTORS[:1], [russian], None, COSINE_ONLY, None, "en")
-    assert alone[0].score == pytest.approx(0.89 + CROSS_LANGUAGE_COSINE, abs=1e-4)
+    assert alone[0].score == pytest.approx(0.9 + CROSS_LANGUAGE_COSINE, abs=1e-4)
 
 
 def test_a_translation_of_another_outlets_sentence_is_not_exclusive() -> None:

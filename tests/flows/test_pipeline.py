@@ -153,9 +153,9 @@ def test_a_second_run_on_unchanged_sources_embeds_nothing(runs: Runs) -> None:
     assert runs.first.compare["sentences_embedded"] > 500
     assert runs.second.compare["sentences_embedded"] == 0
     assert runs.second.compare["sentences_reused"] == runs.first.compare["sentences_embedded"]
-    # Clauses of sentences far from every claim are not embedded; the carried decisions are
-    # those of every clause embedded (tests/analysis/test_claims.py).
-    assert runs.first.compare["clauses_left_out"] > 100
+    # Clauses of sentences far from every claim are not embedded (70 on the demo); the carried
+    # decisions are those of every clause embedded (bench/clause_margin.py).
+    assert runs.first.compare["clauses_left_out"] > 30
 
 
 def test_a_run_with_nothing_new_reuses_the_clustering_and_its_comparison(runs: Runs) -> None:

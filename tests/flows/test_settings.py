@@ -202,7 +202,7 @@ def test_a_settings_file_adds_and_overrides_model_tables(tmp_path: Path) -> None
     )
     nano = load_settings(user, environ={})
     assert nano.cluster.distance_threshold == 0.15  # the user's table over the shipped one
-    assert nano.compare.cosine_weight == 2.0  # the shipped keys it does not set stay
+    assert nano.compare.cosine_weight == 4.0  # the shipped keys it does not set stay
     mine = load_settings(user, {"embed.model": "/srv/models/multilingual-e5-small"}, environ={})
     assert (mine.cluster.distance_threshold, mine.compare.carried_threshold) == (0.2, 1.8)
     assert mine.embed.model_languages == frozenset()
