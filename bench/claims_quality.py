@@ -290,7 +290,7 @@ def cross_language_share(corpus: ClaimCorpus, params: ClaimParams) -> None:
         corpus.claims, corpus.claim_vectors, same, None, ClaimParams(1.0, cosine_weight=1.0)
     )
     wanted = {(u, c) for u, claims in labels.items() for c in claims}
-    for cosine in np.arange(0.5, 1.0, 0.0025):
+    for cosine in np.arange(0.5, 1.1, 0.0025):  # cosine′ passes 1 (claim_cosines)
         found = {(m.url, m.claim_id) for m in best if m.score >= cosine}
         if found and len(found & wanted) / len(found) >= blend:
             share = params.carried_threshold - params.cosine_weight * cosine
