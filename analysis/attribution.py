@@ -29,6 +29,7 @@ from parallax.analysis.quote_words import (
     OBJECT_MARKERS,
     PREPOSITIONS,
     RELATIVES,
+    SUBORDINATORS,
     TITLES,
 )
 from parallax.analysis.quote_words import language as words_of
@@ -313,8 +314,9 @@ class _Attributor:
         for k in range(len(bounds) - 2, -1, -1):
             a, b = bounds[k], bounds[k + 1]
             words = self.masked[a:b].strip(" ,;:()—–").split()
-            if not words or words[0].lower() in RELATIVES or words[0].lower() in PREPOSITIONS:
-                continue  # "who will be in Kiev", "in agreement with Macron": no subject there
+            opener = words[0].lower() if words else ""
+            if not words or opener in RELATIVES | PREPOSITIONS | SUBORDINATORS:
+                continue  # "who will be in Kiev", "in agreement with Macron", "if she chose"
             while len(words) > 1 and words[0].lower() in DETERMINERS:
                 words = words[1:]  # "The Global Times, a tabloid, said"
             inside = [m for m in sentence.within(a, b) if not self._object(m)]

@@ -64,6 +64,15 @@ class Language:
 
 RELATIVES = lexicon("who whom whose which where")
 
+# Words that open a clause with a subject of its own, which is never the subject of a verb
+# after the clause: "warned of consequences, if she chose confrontation, and called …" is the
+# one who warned.
+SUBORDINATORS = lexicon(
+    "if unless because although though whereas",
+    "якщо коли бо хоча оскільки если когда потому хотя поскольку wenn falls weil obwohl "
+    "si quand lorsque parce porque aunque cuando",
+)
+
 # Words that join a subject to a clause of its own: an attribution after a quote starts
 # straight with its speaker, so "…”, while Lavrov said" is not one.
 CONJUNCTIONS = lexicon(
@@ -143,7 +152,11 @@ FUNCTION_WORDS = (
         "in on at for from with by to of this these those there here it its his her their our my "
         "we i he she they you what why how both all most no not now still also even just only "
         "last next asked speaking meanwhile however instead until during despite once every each "
-        "other such more few like unlike among under over about across against"
+        "other such more few like unlike among under over about across against",
+        # "meanwhile" in the other full tables, which opens a sentence before its subject:
+        # "Водночас держсекретар попередив…" is the secretary, not "Водночас держсекретар".
+        "водночас одночасно тим часом одновременно между тем inzwischen unterdessen zugleich "
+        "entre-temps parallèlement mientras tanto",
     )
 )
 

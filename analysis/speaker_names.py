@@ -262,7 +262,9 @@ class TextNames:
         words = [bare(w).lower() for w in description.split()]
         if not words or (definite and words[0] not in definite):
             return None  # "a senior US official" introduces someone new
-        content = [p for w in words[1:] for p in w.split("-") if p not in DETERMINERS and p != "of"]
+        # A language without articles has no determiner to leave out: "держсекретар" is all role.
+        rest = words[1:] if definite or words[0] in DETERMINERS else words
+        content = [p for w in rest for p in w.split("-") if p not in DETERMINERS and p != "of"]
         prefix = 5
         offices = [w for w in content if w in OFFICES or w.endswith(("präsident", "kanzler"))]
         if offices and len(content) > len(offices):
@@ -270,12 +272,27 @@ class TextNames:
         matches = [
             p
             for p in self.people
-            if content
-            and all(any(_same_word(w, r, prefix) for r in _split(p.role)) for w in content)
+            if content and all(_role_word(w, _split(p.role), prefix) for w in content)
         ]
         before = [p for p in matches if p.start < offset]
         chosen = before[-1:] or [p for p in matches if p.start > offset][:1]
         return self.canonical(chosen[0].label) if chosen else None
+
+
+def _role_word(word: str, role: set[str], prefix: int) -> bool:
+    """Whether a description's word is one of the role's, give or take an ending, or a compound
+    shortened from two of them, as Russian and Ukrainian shorten titles: "госсекретарь" is
+    "государственный секретарь", "держсекретар" "державного секретаря"."""
+    if any(_same_word(word, r, prefix) for r in role):
+        return True
+    return any(
+        word.startswith(head[:cut]) and _same_word(word[cut:], tail, prefix)
+        for head in role
+        for tail in role
+        if head != tail
+        for cut in (3, 4)
+        if len(head) > cut
+    )
 
 
 def _split(words: Iterable[str]) -> set[str]:

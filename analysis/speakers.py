@@ -299,8 +299,19 @@ class MentionReader:
         gap = self.masked[tokens[first - 1].end() : tokens[first].start()] if first else ""
         after_cue = bool(first) and bool(self.cue.fullmatch(tokens[first - 1].group()))
         bare_noun = tokens[first].group().lower() not in self.determiners
-        if bare_noun and first and gap.isspace() and (self.words.definite or not after_cue):
-            return None  # "a senior US official"; without articles, "сказал президент США"
+        # Without articles, a bare noun is the one the text means where it opens the sentence
+        # (after words such as "Водночас", meanwhile, at most), or follows a speech verb.
+        opening = not self.words.definite and all(
+            tokens[j].group().lower() in FUNCTION_WORDS for j in range(first)
+        )
+        if (
+            bare_noun
+            and first
+            and gap.isspace()
+            and (self.words.definite or not after_cue)
+            and not opening
+        ):
+            return None  # "a senior US official"; without articles, "сказал президент США""
         start, end = tokens[first].start(), tokens[last].end()
         return Mention(start, end, "description", self.masked[start:end])
 

@@ -311,6 +311,20 @@ def test_attribution_patterns(text: str, speaker: str) -> None:
             "وقال فلاديمير بوتين إن المحادثات كانت مفيدة. وأضاف: «سنتحدث مرة أخرى».",
             "فلاديمير بوتين",
         ),
+        (  # a title shortened from the role the text gave the name, opening after "meanwhile";
+            # the pronoun of the "if" clause is not the subject of "called"
+            "uk",
+            "Зустріч державного секретаря США Ентоні Блінкена і Лаврова тривала 40 хвилин. "
+            "В Україні побоюються тиску. Київ чекає. Водночас держсекретар попередив Москву про наслідки, "
+            "якщо вона обере конфронтацію, і назвав дипломатію «єдиним відповідальним шляхом».",
+            "Ентоні Блінкена",
+        ),
+        (
+            "ru",
+            "Государственный секретарь США Энтони Блинкен прилетел в Стокгольм. Дипломаты молчат. "
+            "Госсекретарь заявил: «Мы готовы к диалогу».",
+            "Энтони Блинкен",
+        ),
         (  # English quotes in another language's story
             "es",
             "Joe Biden y Xi Jinping hablaron el lunes. Xi started by telling Biden: “I’m very "
