@@ -31,6 +31,11 @@ Method (measured on the demo by bench/cluster_quality.py; the reasons are in doc
 6. The seed's day. A story left out whose lead names the seed's date (or the day next to it,
    for time zones) and is at least half `event_threshold` similar to the event joins it: the
    day is evidence the vectors lack, in languages whose own mean is the event.
+7. The vote of the seed's language. A story left out, in another language than the seed's and
+   dated (by its page or feed) within `language_vote_days` of it, joins when at least
+   `language_vote_share` of its `language_vote` nearest stories in the seed's language, by raw
+   lead cosine, are in the event: its language shifts its cosines to all of them alike, so
+   which are nearest still says what it is about.
 
 Deterministic for the same input: stories are ordered by time and URL before clustering. Cluster
 ids carry over from the previous clustering by overlap, so a later run that adds stories keeps
@@ -40,6 +45,7 @@ the ids of the groups it extends.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -48,7 +54,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import numpy as np
 import numpy.typing as npt
 
-from parallax.analysis.languages import story_language
+from parallax.analysis.languages import primary, story_language
 from parallax.analysis.named_dates import named_weekdays, nearest_named_date
 from parallax.analysis.names import name_keys
 from parallax.analysis.records import Cluster, Clustering, Membership, Seed, Story
@@ -82,6 +88,13 @@ class ClusterParams:
     # memory quadratic in it (10,000 stories, 3.5 GB), and the report names the events near
     # the seed's. The rest are not clustered; the event itself never depends on it.
     neighbourhood: int = 500
+    # A story in another language than the seed's, dated within language_vote_days of it,
+    # joins when at least language_vote_share of its language_vote nearest stories in the
+    # seed's language (by raw lead cosine) are in the event; 0 turns it off, as for a model
+    # that reads one language.
+    language_vote: int = 0
+    language_vote_share: float = 0.8
+    language_vote_days: float = 2.0
 
     def __post_init__(self) -> None:
         if not 0 < self.distance_threshold <= 2:
@@ -97,6 +110,10 @@ class ClusterParams:
             raise ValueError("cluster.min_shared_names must be at least 1")
         if self.neighbourhood < 0:
             raise ValueError("cluster.neighbourhood cannot be negative")
+        if self.language_vote < 0 or self.language_vote_days < 0:
+            raise ValueError("cluster.language_vote and language_vote_days cannot be negative")
+        if not 0 < self.language_vote_share <= 1:
+            raise ValueError("cluster.language_vote_share must be in (0, 1]")
 
     @property
     def centers_languages(self) -> bool:
@@ -324,6 +341,7 @@ def cluster_around_seed(
         if times[i] is None and (days := _other_weekdays(story, vectors[story.url], seed))
     }
     leads = np.vstack([seed_vectors.lead] + [vectors[s.url].lead for s in inside])
+    raw_leads = leads
     languages = [seed.language] + [story_language(s) for s in inside]
     if params.centers_languages:
         leads = centered(leads, languages, params.language_prior)
@@ -339,6 +357,8 @@ def cluster_around_seed(
     event |= set(joined)
     on_the_day = _join_by_seed_day(inside, vectors, event, to_event, seed, params)
     event |= set(on_the_day)
+    voted = _join_by_language_vote(inside, raw_leads, languages, event, seed, params)
+    event |= set(voted)
 
     rest = [i for i in range(1, len(inside) + 1) if i not in event]
     near = _nearest(rest, to_event, params.neighbourhood)
@@ -372,6 +392,7 @@ def cluster_around_seed(
             times[i + 1],
             other_days.get(i + 1, []),
             on_the_day.get(i + 1),
+            voted.get(i + 1),
         )
         for i, story in enumerate(inside)
     ]
@@ -507,6 +528,67 @@ def _join_by_seed_day(
     return found
 
 
+_VOTE_ROWS = 1024  # candidates whose cosines to the seed's language are held at once
+
+
+@dataclass(frozen=True)
+class Vote:
+    """How a story in another language joined: its nearest stories in the seed's language."""
+
+    language: str
+    in_event: int
+    asked: int
+
+
+def _join_by_language_vote(
+    inside: list[Story],
+    raw_leads: Vector,
+    languages: Sequence[str | None],
+    event: set[int],
+    seed: Seed,
+    params: ClusterParams,
+) -> dict[int, Vote]:
+    """Stories outside the event, in another language than the seed's and published (by their
+    own date) within language_vote_days of it, whose language_vote nearest stories in the
+    seed's language, by the leads' raw cosines, are in the event by language_vote_share.
+
+    Raw cosines carry the story's language, but that language is the same for every story it is
+    compared with here, so it cannot change which of them are nearest: the vote reads the
+    event's own stories where the language-centred similarity loses a language whose stories in
+    the window are mostly the event. Stories dated only by when they were first seen do not
+    vote in: the same people's other meetings, undated, read alike in another language."""
+    own = primary(languages[0])
+    k = params.language_vote
+    if not k or own is None:
+        return {}
+    pool = np.array(
+        [i for i in range(1, len(inside) + 1) if primary(languages[i]) == own], dtype=np.intp
+    )
+    if len(pool) < k:
+        return {}
+    limit = params.language_vote_days * 86400
+    candidates = [
+        i
+        for i, story in enumerate(inside, 1)
+        if i not in event
+        and story.date_source != FIRST_SEEN
+        and primary(languages[i]) not in (own, None)
+        and abs((story.published_at - seed.published_at).total_seconds()) <= limit
+    ]
+    members = np.isin(pool, sorted(event))
+    needed = math.ceil(params.language_vote_share * k - 1e-9)
+    found: dict[int, Vote] = {}
+    for at in range(0, len(candidates), _VOTE_ROWS):
+        rows = candidates[at : at + _VOTE_ROWS]
+        cosines = raw_leads[rows] @ raw_leads[pool].T
+        nearest = np.argpartition(-cosines, k - 1, axis=1)[:, :k]  # each row's k highest
+        for i, chosen in zip(rows, nearest, strict=True):
+            votes = int(members[chosen].sum())
+            if votes >= needed:
+                found[i] = Vote(own, votes, k)
+    return found
+
+
 def _cluster(
     cluster_id: str, is_event: bool, rows: list[int], inside: list[Story], window: _Rows
 ) -> Cluster:
@@ -559,6 +641,7 @@ def _membership(
     placed_at: datetime | None,
     other_days: Sequence[int],
     seed_day: date | None,
+    vote: Vote | None = None,
 ) -> Membership:
     vec = vectors[story.url]
     lead_sim = _cos(seed_vectors.lead, vec.lead)
@@ -584,6 +667,12 @@ def _membership(
         reason = (
             f"in: names the seed's day, {seed_day:%-d %B %Y}, and is {to_event:.2f} similar to "
             f"the event (lead similarity {lead_sim:.2f}; {when})"
+        )
+    elif cluster_id == event_id and vote is not None:
+        reason = (
+            f"in: {vote.in_event} of its {vote.asked} nearest stories in the seed's language "
+            f"({vote.language}) are in the event; {to_event:.2f} similar to it (lead similarity "
+            f"{lead_sim:.2f}; {when})"
         )
     elif cluster_id == event_id:
         reason = f"in: {to_event:.2f} similar to the event (lead similarity {lead_sim:.2f}; {when})"

@@ -277,6 +277,84 @@ def test_a_story_in_another_language_joins_the_event_when_languages_are_centred(
     assert {m.url for m in flat.members if m.in_event} == {"e0", "e1", "e2", "r1"}
 
 
+def vote_window() -> list[tuple[Story, Embedded]]:
+    """Five English stories on the event (0) and five on a neighbouring event (1), all with
+    English's direction (3); three Russian stories on the event, with Russian's direction (4) and
+    a little of their own (5-7): less Russian's mean, what is left of each is its own. And a
+    German story (German's direction: 2) on the neighbouring event."""
+    en = [
+        (story(f"e{i}", i + 1, language="en"), embedded(unit(1, 0.05 * i, 0, 2))) for i in range(5)
+    ]
+    en += [
+        (story(f"n{i}", i + 1, language="en"), embedded(unit(0.05 * i, 1, 0, 2))) for i in range(5)
+    ]
+    ru = [
+        ("r-dated", 5.0, "feed", unit(1, 0, 0, 0, 2, 0.3)),
+        ("r-undated", 5.0, "first_seen", unit(1, 0, 0, 0, 2, 0, 0.3)),
+        ("r-late", 80.0, "feed", unit(1, 0, 0, 0, 2, 0, 0, 0.3)),
+    ]
+    return [
+        *en,
+        *(
+            (story(url, hours, source=source, language="ru"), embedded(v))
+            for url, hours, source, v in ru
+        ),
+        (story("d-neighbour", 5, language="de"), embedded(unit(0, 1, 2))),
+    ]
+
+
+def vote_run(vote: int) -> dict[str, object]:
+    stories = vote_window()
+    params = ClusterParams(language_prior=0.0, distance_threshold=1.0, language_vote=vote)
+    clustering = cluster_around_seed(
+        Seed("stockholm", "The seed text.", SEED_TIME, language="en"),
+        embedded(unit(1, 0, 0, 2)),
+        [s for s, _ in stories],
+        {s.url: e for s, e in stories},
+        params,
+    )
+    return {"clustering": clustering, "event": {m.url for m in clustering.members if m.in_event}}
+
+
+def test_a_story_in_another_language_joins_when_its_nearest_seed_language_stories_are_in() -> None:
+    english = {f"e{i}" for i in range(5)}
+    without = vote_run(0)["event"]
+    assert without == english  # centred on Russian's mean, the Russian report lost the event
+    result = vote_run(5)
+    # Its five nearest English stories are the event's; the German story's are the other
+    # event's; an undated story, or one dated three days away, is not asked.
+    assert result["event"] == english | {"r-dated"}
+    members = {m.url: m for m in result["clustering"].members}  # type: ignore[attr-defined]
+    assert members["r-dated"].reason.startswith(
+        "in: 5 of its 5 nearest stories in the seed's language (en) are in the event; "
+    )
+    assert members["r-dated"].reason.endswith("5 h after the seed)")
+    assert not any(members[url].in_event for url in ("r-undated", "r-late", "d-neighbour"))
+
+
+def test_the_vote_asks_for_its_share_of_the_nearest() -> None:
+    # With the vote asking 6 stories, the sixth nearest is on the neighbouring event: 5 of 6 is
+    # below 0.9 of them, and at least 0.8.
+    stories = vote_window()
+    seed = Seed("stockholm", "The seed text.", SEED_TIME, language="en")
+
+    def event(share: float) -> set[str]:
+        params = ClusterParams(
+            language_prior=0.0, distance_threshold=1.0, language_vote=6, language_vote_share=share
+        )
+        found = cluster_around_seed(
+            seed,
+            embedded(unit(1, 0, 0, 2)),
+            [s for s, _ in stories],
+            {s.url: e for s, e in stories},
+            params,
+        )
+        return {m.url for m in found.members if m.in_event}
+
+    assert "r-dated" in event(0.8)
+    assert "r-dated" not in event(0.9)
+
+
 def test_many_copies_of_a_related_story_do_not_pull_the_event_away() -> None:
     """Sixty outlets running one story on a related event (a wire story, or retellings) count
     once in the event's centre: the event is the same as with one of them."""
@@ -324,6 +402,10 @@ def test_bad_parameters_are_refused() -> None:
         ClusterParams(distance_threshold=0)
     with pytest.raises(ValueError, match="window"):
         ClusterParams(window_before_days=-1)
+    with pytest.raises(ValueError, match="language_vote"):
+        ClusterParams(language_vote=-1)
+    with pytest.raises(ValueError, match="language_vote_share"):
+        ClusterParams(language_vote_share=0)
 
 
 def large_window(n: int, seed: int = 7) -> list[tuple[Story, Embedded]]:
