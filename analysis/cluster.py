@@ -578,9 +578,10 @@ def _join_by_language_vote(
     members = np.isin(pool, sorted(event))
     needed = math.ceil(params.language_vote_share * k - 1e-9)
     found: dict[int, Vote] = {}
+    voters = raw_leads[pool].T  # once: a week's window holds tens of thousands of them
     for at in range(0, len(candidates), _VOTE_ROWS):
         rows = candidates[at : at + _VOTE_ROWS]
-        cosines = raw_leads[rows] @ raw_leads[pool].T
+        cosines = raw_leads[rows] @ voters
         nearest = np.argpartition(-cosines, k - 1, axis=1)[:, :k]  # each row's k highest
         for i, chosen in zip(rows, nearest, strict=True):
             votes = int(members[chosen].sum())
