@@ -528,7 +528,7 @@ def _join_by_seed_day(
     return found
 
 
-_VOTE_ROWS = 1024  # candidates whose cosines to the seed's language are held at once
+_VOTE_CELLS = 1 << 22  # candidate-by-voter cosines held at once (16 MB, and their ranks)
 
 
 @dataclass(frozen=True)
@@ -579,10 +579,11 @@ def _join_by_language_vote(
     needed = math.ceil(params.language_vote_share * k - 1e-9)
     found: dict[int, Vote] = {}
     voters = raw_leads[pool].T  # once: a week's window holds tens of thousands of them
-    for at in range(0, len(candidates), _VOTE_ROWS):
-        rows = candidates[at : at + _VOTE_ROWS]
+    block = max(1, _VOTE_CELLS // len(pool))
+    for at in range(0, len(candidates), block):
+        rows = candidates[at : at + block]
         cosines = raw_leads[rows] @ voters
-        nearest = np.argpartition(-cosines, k - 1, axis=1)[:, :k]  # each row's k highest
+        nearest = np.argpartition(cosines, -k, axis=1)[:, -k:]  # each row's k highest
         for i, chosen in zip(rows, nearest, strict=True):
             votes = int(members[chosen].sum())
             if votes >= needed:
