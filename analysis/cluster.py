@@ -522,7 +522,11 @@ def _join_by_seed_day(
     for i, story in enumerate(inside, 1):
         if i in event or to_event[i - 1] < floor:
             continue
-        named = nearest_named_date(vectors[story.url].lead_text, story_language(story), day)
+        # A story with its own date was written in the seed's days: "Tuesday, November 15"
+        # there is the seed's 15 November with a slip, not 2022's, the next Tuesday one.
+        dated = story.date_source != FIRST_SEEN
+        lead = vectors[story.url].lead_text
+        named = nearest_named_date(lead, story_language(story), day, weekdays=not dated)
         if named is not None and abs((named - day).days) <= 1:
             found[i] = named
     return found
@@ -555,8 +559,8 @@ def _join_by_language_vote(
     Raw cosines carry the story's language, but that language is the same for every story it is
     compared with here, so it cannot change which of them are nearest: the vote reads the
     event's own stories where the language-centred similarity loses a language whose stories in
-    the window are mostly the event. Stories dated only by when they were first seen do not
-    vote in: the same people's other meetings, undated, read alike in another language."""
+    the window are mostly the event. Stories dated only by when they were first seen are not
+    asked: the same people's other meetings, undated, read alike in another language."""
     own = primary(languages[0])
     k = params.language_vote
     if not k or own is None:

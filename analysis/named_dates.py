@@ -230,8 +230,9 @@ def _resolved(
     year: int | None, month: int, day: int, weekday: int | None, around: date
 ) -> date | None:
     """The date; without a written year, in the year nearest `around`, or, when a weekday is
-    named with it, the nearest year in which it falls on that weekday ("Wednesday, 15 November"
-    near 16 November 2021 is 2023's, not 2021's Monday). None when there is no such day."""
+    named with it (and not None), the nearest year in which it falls on that weekday
+    ("Wednesday, 15 November" near 16 November 2021 is 2023's, not 2021's Monday). None when
+    there is no such day."""
     if year is not None:
         try:
             return date(year, month, day)
@@ -252,16 +253,23 @@ def _resolved(
     return min(candidates, key=lambda d: (abs((d - around).days), d), default=None)
 
 
-def named_dates(text: str, language: str | None, around: date) -> list[date]:
-    """The explicit dates `text` names, in the order found, years resolved near `around`;
-    written-out dates more than a year before it (background) left out."""
-    found = (_resolved(*parts, around) for parts in _language(primary(language)).found(text))
+def named_dates(
+    text: str, language: str | None, around: date, *, weekdays: bool = True
+) -> list[date]:
+    """The explicit dates `text` names, in the order found, years resolved near `around` (by
+    the weekday named with a date too, unless `weekdays` is False: for a text whose own date is
+    known, that date fixes the year, and a weekday that does not fit it is a slip); written-out
+    dates more than a year before it (background) left out."""
+    parts = _language(primary(language)).found(text)
+    found = (_resolved(y, m, d, w if weekdays else None, around) for y, m, d, w in parts)
     return [d for d in found if d is not None and d >= around - HISTORY]
 
 
-def nearest_named_date(text: str, language: str | None, around: date) -> date | None:
+def nearest_named_date(
+    text: str, language: str | None, around: date, *, weekdays: bool = True
+) -> date | None:
     """The date named in `text` nearest `around`, the earlier on a tie; None if it names none."""
-    dates = named_dates(text, language, around)
+    dates = named_dates(text, language, around, weekdays=weekdays)
     return min(dates, key=lambda d: (abs((d - around).days), d), default=None)
 
 

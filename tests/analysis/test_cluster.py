@@ -168,6 +168,17 @@ def test_a_story_naming_the_seeds_day_joins_at_half_the_threshold() -> None:
     assert members["no-day"].reason.startswith("out: ")
 
 
+def test_a_dated_story_naming_the_seeds_date_with_a_wrong_weekday_still_names_it() -> None:
+    # The seed is on Thursday 2 December 2021; "Friday, 2 December" fits 2022. A story dated
+    # the day after the seed means the seed's day; an undated one may mean 2022's.
+    halfway = unit(1, 1.5)  # cosine 0.55 to the event: in only by the seed's day
+    lead = "Blinken and Lavrov, Friday, 2 December: the talks"
+    dated = (story("dated", 24), embedded(halfway, lead))
+    undated = (story("undated", 24, source="first_seen"), embedded(halfway, lead))
+    result = run([(story("a", 3), embedded(unit(1, 0.05))), dated, undated])
+    assert result["event"] == {"a", "dated"}
+
+
 def test_the_window_bounds_what_is_clustered() -> None:
     stories = [(story("in", 2), embedded(EVENT)), (story("geneva", 50 * 24), embedded(EVENT))]
     result = run(stories)

@@ -128,3 +128,11 @@ def test_a_weekday_named_with_a_date_chooses_its_year(
     text: str, language: str, expected: date
 ) -> None:
     assert named_dates(text, language, AROUND) == [expected]
+
+
+def test_a_text_of_known_date_keeps_its_year_whatever_weekday_it_names() -> None:
+    # Published two days after the summit, "Tuesday, November 15" is that 15 November with
+    # the weekday wrong, not 2022's Tuesday.
+    text = "On Tuesday, November 15, U.S. President Joe Biden held a call with Xi Jinping."
+    assert nearest_named_date(text, "en", AROUND) == date(2022, 11, 15)
+    assert nearest_named_date(text, "en", AROUND, weekdays=False) == date(2021, 11, 15)
