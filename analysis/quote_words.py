@@ -68,7 +68,7 @@ RELATIVES = lexicon("who whom whose which where")
 # after the clause: "warned of consequences, if she chose confrontation, and called …" is the
 # one who warned.
 SUBORDINATORS = lexicon(
-    "if unless because although though whereas",
+    "if when unless because although though whereas",
     "якщо коли бо хоча оскільки если когда потому хотя поскольку wenn falls weil obwohl "
     "si quand lorsque parce porque aunque cuando",
 )
@@ -153,10 +153,10 @@ FUNCTION_WORDS = (
         "we i he she they you what why how both all most no not now still also even just only "
         "last next asked speaking meanwhile however instead until during despite once every each "
         "other such more few like unlike among under over about across against",
-        # "meanwhile" in the other full tables, which opens a sentence before its subject:
-        # "Водночас держсекретар попередив…" is the secretary, not "Водночас держсекретар".
-        "водночас одночасно тим часом одновременно между тем inzwischen unterdessen zugleich "
-        "entre-temps parallèlement mientras tanto",
+        # "meanwhile" in the other full tables, one word each, which opens a sentence before
+        # its subject: "Водночас держсекретар попередив…" is the secretary, not "Водночас
+        # держсекретар".
+        "водночас одночасно одновременно inzwischen unterdessen zugleich parallèlement",
     )
 )
 
