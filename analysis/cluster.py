@@ -111,7 +111,9 @@ class ClusterParams:
         if self.neighbourhood < 0:
             raise ValueError("cluster.neighbourhood cannot be negative")
         if self.language_vote < 0 or self.language_vote_days < 0:
-            raise ValueError("cluster.language_vote and language_vote_days cannot be negative")
+            raise ValueError(
+                "cluster.language_vote and cluster.language_vote_days cannot be negative"
+            )
         if not 0 < self.language_vote_share <= 1:
             raise ValueError("cluster.language_vote_share must be in (0, 1]")
 
