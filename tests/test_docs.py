@@ -211,6 +211,24 @@ def test_every_test_named_in_the_reliability_doc_exists() -> None:
     assert not named - defined, sorted(named - defined)
 
 
+def test_every_bench_the_docs_name_exists() -> None:
+    """A figure's command must still run: `bench/NAME.py` named in the README or docs/."""
+    named = {
+        name
+        for path in [README, *DOCS.glob("*.md")]
+        for name in re.findall(r"bench/(\w+\.py)", path.read_text(encoding="utf-8"))
+    }
+    assert len(named) > 10
+    missing = sorted(n for n in named if not (ROOT / "bench" / n).is_file())
+    assert not missing, missing
+
+
+def test_every_doc_is_linked_from_the_readme() -> None:
+    text = README.read_text(encoding="utf-8")
+    unlinked = sorted(p.name for p in DOCS.glob("*.md") if f"](docs/{p.name})" not in text)
+    assert not unlinked, unlinked
+
+
 def test_the_fetch_vocabularies_are_documented_in_full() -> None:
     vocabularies = sections(SCHEMA_DOC, "###")
     for heading, enum in (("Fetch status", FetchStatus), ("Fetch reason", Reason)):
