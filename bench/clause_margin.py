@@ -25,7 +25,6 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-import duckdb
 import numpy as np
 
 from parallax.analysis import claims as claim_rules
@@ -57,19 +56,11 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 
 def stored_claims(db: str) -> tuple[str, list[Claim]]:
     """The latest clustering and the claims its comparison stored."""
-    con = duckdb.connect(db, read_only=True)
-    try:
-        row = con.execute(
-            "SELECT clustering_id FROM clusterings ORDER BY created_at DESC LIMIT 1"
-        ).fetchone()
-        if row is None:
+    with Store(db, read_only=True) as store:
+        cid = store.latest_clustering_id()
+        if cid is None:
             raise SystemExit(f"{db}: no clustering")
-        rows = con.execute(
-            "SELECT claim_id, text FROM claims WHERE clustering_id = ? ORDER BY position", [row[0]]
-        ).fetchall()
-    finally:
-        con.close()
-    return str(row[0]), [Claim(str(a), str(b)) for a, b in rows]
+        return cid, [Claim(*row) for row in store.stored_claims(cid)]
 
 
 def changes(full: Sequence[ClaimMatch], pruned: Sequence[ClaimMatch]) -> tuple[int, int, int]:

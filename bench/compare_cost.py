@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-import duckdb
 import numpy as np
 
 from parallax.analysis.claims import Claim
@@ -81,22 +80,19 @@ class Stored:
 
 def stored(db: Path) -> Stored:
     """The latest clustering's window, seed and claims."""
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        row = con.execute(
-            "SELECT c.clustering_id, c.window_start, c.window_end, s.text FROM clusterings c "
-            "JOIN seeds s USING (seed_id) ORDER BY c.created_at DESC LIMIT 1"
-        ).fetchone()
-        if row is None:
+    with Store(str(db), read_only=True) as store:
+        cid = store.latest_clustering_id()
+        window = store.clustering_window(cid) if cid else None
+        if cid is None or window is None:
             raise SystemExit(f"{db}: no clustering")
-        claims = con.execute(
-            "SELECT claim_id, text FROM claims WHERE clustering_id = ? ORDER BY position", [row[0]]
-        ).fetchall()
-    finally:
-        con.close()
+        seed_id, start, end = window
+        seed = store.seed(seed_id)
+        claims = [Claim(*row) for row in store.stored_claims(cid)]
+    if seed is None:
+        raise SystemExit(f"{db}: its clustering's seed is not stored")
     if not claims:
         raise SystemExit(f"{db}: its comparison stored no claims")
-    return Stored(row[0], row[1], row[2], row[3], [Claim(str(a), str(b)) for a, b in claims])
+    return Stored(cid, start, end, seed.text, claims)
 
 
 class Counting:

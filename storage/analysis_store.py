@@ -309,6 +309,22 @@ class AnalysisStore(Database):
         ).fetchall()
         return str(rows[0][0]) if rows else None
 
+    def clustering_window(self, clustering_id: str) -> tuple[str, datetime, datetime] | None:
+        """A clustering's seed and the window it read: (seed_id, start, end)."""
+        rows = self._con.execute(
+            "SELECT seed_id, window_start, window_end FROM clusterings WHERE clustering_id = ?",
+            [clustering_id],
+        ).fetchall()
+        return (str(rows[0][0]), rows[0][1], rows[0][2]) if rows else None
+
+    def stored_claims(self, clustering_id: str) -> list[tuple[str, str]]:
+        """The seed's claims a clustering's comparison matched, as (claim_id, text), in order."""
+        rows = self._con.execute(
+            "SELECT claim_id, text FROM claims WHERE clustering_id = ? ORDER BY position",
+            [clustering_id],
+        ).fetchall()
+        return [(str(a), str(b)) for a, b in rows]
+
     def event_stories(self, clustering_id: str) -> tuple[list[Story], dict[str, float]]:
         """The event's stories of a clustering, and each one's similarity to the seed."""
         rows = self._con.execute(
