@@ -42,6 +42,8 @@ from parallax.analysis.text import detect_language, sentence_spans
 _WINDOW = 400
 _CHUNK_BREAK = re.compile(r"[,;:()—–\"“”„«»،؛]")
 _INVERTED_PRONOUN = re.compile(r"-(?:t-)?(?:il|elle)\b")  # "dit-il", "a-t-elle ajouté"
+# Words that open a clause whose subject, if any, is not the subject of the speech verb after it.
+_NO_SUBJECT = RELATIVES | PREPOSITIONS | SUBORDINATORS
 
 
 @dataclass(frozen=True)
@@ -314,8 +316,7 @@ class _Attributor:
         for k in range(len(bounds) - 2, -1, -1):
             a, b = bounds[k], bounds[k + 1]
             words = self.masked[a:b].strip(" ,;:()—–").split()
-            opener = words[0].lower() if words else ""
-            if not words or opener in RELATIVES | PREPOSITIONS | SUBORDINATORS:
+            if not words or words[0].lower() in _NO_SUBJECT:
                 continue  # "who will be in Kiev", "in agreement with Macron", "if she chose"
             while len(words) > 1 and words[0].lower() in DETERMINERS:
                 words = words[1:]  # "The Global Times, a tabloid, said"

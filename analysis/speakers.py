@@ -311,7 +311,7 @@ class MentionReader:
             and (self.words.definite or not after_cue)
             and not opening
         ):
-            return None  # "a senior US official"; without articles, "сказал президент США""
+            return None  # "a senior US official"; without articles, "сказал президент США"
         start, end = tokens[first].start(), tokens[last].end()
         return Mention(start, end, "description", self.masked[start:end])
 
