@@ -7,7 +7,7 @@ Each DB is a DuckDB file a `parallax run` or `parallax demo` wrote (bench/real_c
 [compare] settings, the script embeds anew, and times, what a cold run embeds for its latest
 clustering:
 
-  leads       the window's lead texts and the seed's: what the embed stage embeds
+  leads       the window's lead texts and the seed's, as the embed stage gives them
   documents   the event's documents (title and first 200 words): copies by meaning
   sentences   the event's sentences, and the seed's claims: claims and exclusive sentences
   clauses     the clauses of those sentences that the compare stage embeds
@@ -27,8 +27,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -39,9 +38,10 @@ from parallax.flows.settings import load_settings
 from parallax.flows.stages import (
     ClaimSetup,
     CompareSummary,
+    Window,
     compare_stage,
     story_texts,
-    window_texts,
+    texts_to_embed,
 )
 from parallax.storage.store import Store
 
@@ -69,13 +69,11 @@ class Part:
 
 @dataclass
 class Stored:
-    """What the file holds of its latest clustering: the window, the seed's text and claims."""
+    """What the file holds of its latest clustering: its window (with the seed) and claims."""
 
     clustering_id: str
-    start: datetime
-    end: datetime
-    seed_text: str
-    claims: list[Claim] = field(default_factory=list)
+    window: Window
+    claims: list[Claim]
 
 
 def stored(db: Path) -> Stored:
@@ -92,7 +90,7 @@ def stored(db: Path) -> Stored:
         raise SystemExit(f"{db}: its clustering's seed is not stored")
     if not claims:
         raise SystemExit(f"{db}: its comparison stored no claims")
-    return Stored(cid, start, end, seed.text, claims)
+    return Stored(cid, Window(seed, start, end), claims)
 
 
 class Counting:
@@ -110,9 +108,10 @@ class Counting:
     def part_of(self, texts: Sequence[str]) -> str:
         # compare_stage embeds the documents, then claims with sentences, then clauses, each
         # in one call of cached_vectors.
-        if set(texts) <= self.documents:
+        given = set(texts)
+        if given <= self.documents:
             return "documents"
-        return "sentences" if self.claims & set(texts) else "clauses"
+        return "sentences" if self.claims & given else "clauses"
 
     def encode(self, texts: Sequence[str], part: str | None = None) -> np.ndarray:
         began = time.perf_counter()
@@ -134,17 +133,15 @@ def token_counter(model: str) -> Callable[[str], int] | None:
     return lambda text: engine.token_count(text, True)
 
 
-def measure(db: Path, counting: Counting, setup: ClaimSetup) -> CompareSummary:
-    """Embed the leads and run the compare stage on a copy of the file."""
-    found = stored(db)
+def measure(db: Path, found: Stored, counting: Counting, setup: ClaimSetup) -> CompareSummary:
+    """Embed the leads as the embed stage gives them, and run the compare stage, on a copy of
+    the file."""
     with tempfile.TemporaryDirectory(prefix="compare-cost-") as tmp:
         copy = Path(tmp) / "run.duckdb"
         shutil.copyfile(db, copy)
         with Store(str(copy)) as store:
-            stories, _ = store.window_stories(found.start, found.end, texts=False)
-            leads = [story_texts("", found.seed_text).lead]
-            leads += [texts.lead for _, texts in window_texts(store, stories)]
-            counting.encode(sorted(set(leads)), "leads")
+            leads, _ = texts_to_embed(store, found.window, documents=False)
+            counting.encode(list(leads.values()), "leads")
             event, _ = store.event_stories(found.clustering_id)
             counting.documents = {story_texts(s.title, s.text).doc for s in event}
             counting.claims = {c.text for c in found.claims}
@@ -162,11 +159,8 @@ def report(db: Path, parts: dict[str, Part], summary: CompareSummary) -> None:
         ratio = part.seconds / base if base else float("nan")
         print(f"  {name:10} {part.texts:6d} {tokens} {part.seconds:8.1f} {rate} {ratio:8.2f}")
     compare = sum(p.seconds for n, p in parts.items() if n != "leads")
-    print(
-        f"  the compare stage's embedding: {compare:.1f} s, {compare / base:.2f} times the leads'"
-        if base
-        else ""
-    )
+    if base:
+        print(f"  the compare stage's embedding: {compare:.1f} s, {compare / base:.2f} × leads")
 
 
 def main(argv: Sequence[str]) -> int:
@@ -182,15 +176,13 @@ def main(argv: Sequence[str]) -> int:
     tokens = token_counter(embed.model)
     print(f"model {embed.model}, batch size {embed.batch_size}")
     for db in map(Path, args.dbs):
+        found = stored(db)
         counting = Counting(embedder.encode, tokens)
+        model = embed.model + FRESH
         setup = ClaimSetup(
-            stored(db).claims,
-            counting.encode,
-            embed.model + FRESH,
-            settings.compare,
-            embed.model_languages,
+            found.claims, counting.encode, model, settings.compare, embed.model_languages
         )
-        summary = measure(db, counting, setup)
+        summary = measure(db, found, counting, setup)
         report(db, counting.parts, summary)
     return 0
 

@@ -53,7 +53,7 @@ def test_every_part_is_counted_once(bench: Any, demo_run: DemoRun) -> None:
     setup = bench.ClaimSetup(
         found.claims, counting.encode, settings.embed.model + bench.FRESH, settings.compare
     )
-    summary = bench.measure(db, counting, setup)
+    summary = bench.measure(db, found, counting, setup)
     parts = counting.parts
     con = duckdb.connect(str(db), read_only=True)
     try:
