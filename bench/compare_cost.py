@@ -166,17 +166,19 @@ def report(db: Path, parts: dict[str, Part], summary: CompareSummary) -> None:
 def main(argv: Sequence[str]) -> int:
     """Measure each file in turn, the model loaded once."""
     args = parse_args(argv)
-    for db in map(Path, args.dbs):
+    dbs = [Path(db) for db in args.dbs]
+    for db in dbs:
         if not db.is_file():
             raise SystemExit(f"no database at {db}")
+    # Every file checked before the model loads: a file without a clustering fails at once.
+    runs = [(db, stored(db)) for db in dbs]
     settings = load_settings()
     embed = settings.embed
     embedder = Embedder(embed.model, device=embed.device, batch_size=embed.batch_size)
     embedder.encode(["warm up"])  # the model's load is not a part of any stage's cost here
     tokens = token_counter(embed.model)
     print(f"model {embed.model}, batch size {embed.batch_size}")
-    for db in map(Path, args.dbs):
-        found = stored(db)
+    for db, found in runs:
         counting = Counting(embedder.encode, tokens)
         model = embed.model + FRESH
         setup = ClaimSetup(
